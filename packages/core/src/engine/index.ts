@@ -1,0 +1,3 @@
+export * from './codec.js';
+export * from './round.js';
+export * from './session.js';

@@ -1,0 +1,9 @@
+/**
+ * @opentsm/core: the protocols of OpenTSM as pure state machines (no sockets, no storage, no clock).
+ */
+export * from './errors.js';
+export * from './suites/index.js';
+export * from './engine/index.js';
+export * from './math/bytes.js';
+export * from './math/transcript.js';
+export * from './math/polynomial.js';
