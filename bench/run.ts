@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: runs every benchmark, prints one table, writes bench/results/latest.json
+ * (an array of rows {suite, op, threshold, impl, runs, median_ms, p99_ms}).
+ * `npm run bench -- dkg frost` runs only the named groups.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { machine, printTable, type BenchRow } from './lib.js';
+
+type Group = () => Promise<BenchRow[]>;
+const groups: Record<string, () => Promise<Group>> = {
+  dkg: async () => (await import('./dkg.js')).benchDkg,
+  frost: async () => (await import('./frost.js')).benchFrost,
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : Object.keys(groups);
+console.log(`OpenTSM benchmarks on ${machine()}`);
+const rows: BenchRow[] = [];
+for (const name of names) {
+  const load = groups[name];
+  if (!load) {
+    console.error(`unknown benchmark group '${name}' (known: ${Object.keys(groups).join(', ')})`);
+    process.exit(2);
+  }
+  console.log(`\n== ${name} ==`);
+  const r = await (await load())();
+  printTable(r);
+  rows.push(...r);
+}
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(rows.map((r) => ({ ...r, machine: machine() })), null, 2) + '\n');
+console.log('\nwrote bench/results/latest.json');
