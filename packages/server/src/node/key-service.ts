@@ -1,0 +1,200 @@
+/**
+ * Key operations of one node: key generation (DKG, then seal, then the all-players commit) and
+ * FROST signing. Every operation runs only after the client's signed request was verified by this
+ * node itself; the protocol sessions run over the peer channel through the SessionRunner.
+ */
+import {
+  createDkgSession,
+  createFrostSignSession,
+  getSuite,
+  isFrostScheme,
+  keyShareFromJson,
+  keyShareToJson,
+  toHex,
+  transcriptHash,
+  utf8ToBytes,
+  type KeyShare,
+} from '@opentsm/core';
+import { openShare, sealShare, type MasterKey } from '../crypto/at-rest.js';
+import type { ClusterFile } from '../config/cluster.js';
+import { ApiError, badRequest, notFound } from './errors.js';
+import { keyIdFor, sessionIdFor } from './ids.js';
+import { createCommitSession } from './commit-session.js';
+import type { NodeMetrics } from './metrics.js';
+import { SessionFailure, type SessionRunner } from './session-runner.js';
+import type { KeyRow, NodeStore } from './store-port.js';
+
+export interface KeyInfo {
+  keyId: string;
+  scheme: string;
+  threshold: string;
+  players: number[];
+  publicKey: string;
+  status?: string;
+  createdAt?: string;
+}
+
+export interface SignResult {
+  keyId: string;
+  signature: string;
+  publicKey: string;
+}
+
+export interface Caller {
+  applicationId: string;
+  requestId: string;
+}
+
+export function parseThreshold(t: string, clusterSize: number): { k: number; n: number } {
+  const m = /^(\d{1,2})-of-(\d{1,2})$/.exec(t);
+  if (!m) throw badRequest('INVALID_THRESHOLD', `threshold must look like 2-of-3, got '${t}'`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (k < 1 || n < 1 || k > n) throw badRequest('INVALID_THRESHOLD', `invalid threshold ${t}: need 1 ≤ k ≤ n`);
+  if (n > clusterSize) throw badRequest('INVALID_THRESHOLD', `threshold ${t} needs ${n} players but the cluster has ${clusterSize}`);
+  return { k, n };
+}
+
+export function toKeyInfo(r: KeyRow): KeyInfo {
+  return {
+    keyId: r.keyId,
+    scheme: r.scheme,
+    threshold: `${r.threshold}-of-${r.parties.length}`,
+    players: r.parties,
+    publicKey: r.publicKey,
+    status: r.status,
+    createdAt: r.createdAt,
+  };
+}
+
+function failureToApi(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (e instanceof SessionFailure) {
+    if (e.code === 'PROTOCOL_ABORTED') return new ApiError(502, 'PROTOCOL_ABORTED', e.message, e.culprits);
+    if (e.code === 'QUORUM_UNAVAILABLE') return new ApiError(503, 'QUORUM_UNAVAILABLE', e.message);
+    if (e.code === 'SESSION_CONFLICT') return new ApiError(409, 'SESSION_CONFLICT', e.message);
+    return new ApiError(504, 'TIMEOUT', e.message);
+  }
+  return new ApiError(500, 'INTERNAL', 'internal error');
+}
+
+export interface KeyServiceDeps {
+  player: number;
+  cluster: ClusterFile;
+  store: NodeStore;
+  masterKey: MasterKey;
+  runner: SessionRunner;
+  metrics: NodeMetrics;
+  /** Cache of decrypted, validated key shares (signing hot path). */
+  cacheSize?: number;
+}
+
+export class KeyService {
+  private readonly cache = new Map<string, KeyShare>();
+  constructor(private readonly d: KeyServiceDeps) {}
+
+  private get clusterPlayers(): number[] {
+    return this.d.cluster.nodes.map((n) => n.player);
+  }
+
+  private async timed<T>(protocol: string, f: () => Promise<T>): Promise<T> {
+    const end = this.d.metrics.sessionDuration.startTimer({ protocol });
+    this.d.metrics.activeSessions.inc();
+    try {
+      const r = await f();
+      this.d.metrics.sessions.inc({ protocol, result: 'ok' });
+      return r;
+    } catch (e) {
+      this.d.metrics.sessions.inc({ protocol, result: e instanceof SessionFailure ? e.code : 'error' });
+      throw e;
+    } finally {
+      this.d.metrics.activeSessions.dec();
+      end();
+    }
+  }
+
+  async createKey(caller: Caller, body: { scheme: string; threshold: string; players?: number[] | undefined }): Promise<KeyInfo> {
+    if (!isFrostScheme(body.scheme)) throw badRequest('INVALID_SCHEME', `unknown scheme '${body.scheme}'`);
+    const { k, n } = parseThreshold(body.threshold, this.clusterPlayers.length);
+    const players = body.players ? [...body.players].sort((a, b) => a - b) : this.clusterPlayers.slice(0, n);
+    if (new Set(players).size !== players.length) throw badRequest('INVALID_PLAYERS', 'players must be distinct');
+    for (const p of players) if (!this.clusterPlayers.includes(p)) throw badRequest('INVALID_PLAYERS', `player ${p} is not in the cluster`);
+    if (players.length !== n) throw badRequest('INVALID_PLAYERS', `threshold ${body.threshold} needs exactly ${n} players, got ${players.length}`);
+    if (!players.includes(this.d.player)) throw badRequest('INVALID_PLAYERS', `this node (player ${this.d.player}) is not one of the key's players`);
+    const keyId = keyIdFor(caller.applicationId, caller.requestId);
+    const sid = sessionIdFor('keygen', caller.applicationId, caller.requestId);
+    await this.d.store.insertPendingKey({ keyId, applicationId: caller.applicationId, scheme: body.scheme, threshold: k, parties: players });
+    try {
+      const share = await this.timed('dkg', () =>
+        this.d.runner.run(createDkgSession({ scheme: body.scheme as KeyShare['scheme'], sessionId: sid, self: this.d.player, parties: players, threshold: k })),
+      );
+      const publicKey = toHex(share.publicKey);
+      const version = 1;
+      const sealed = sealShare(this.d.masterKey, { keyId, player: this.d.player, version }, utf8ToBytes(JSON.stringify(keyShareToJson(share))));
+      await this.d.store.storePendingShare(keyId, publicKey, sealed, version);
+      // Commit: every player confirms it stored the same key before anyone activates it.
+      const digest = transcriptHash('opentsm/key-commit/v1', utf8ToBytes(keyId), share.groupKey, share.chainCode, utf8ToBytes(players.join(',')));
+      await this.timed('key-commit', () =>
+        this.d.runner.run(createCommitSession({ sessionId: sessionIdFor('keygen-commit', caller.applicationId, caller.requestId), self: this.d.player, parties: players, digest })),
+      );
+      await this.d.store.activateKey(keyId);
+      this.cache.set(keyId, share);
+      await this.d.store.audit({ actor: caller.applicationId, action: 'key.create', keyId, sessionId: toHex(sid), result: 'ok', detail: { scheme: body.scheme, threshold: body.threshold } });
+      return { keyId, scheme: body.scheme, threshold: `${k}-of-${n}`, players, publicKey };
+    } catch (e) {
+      await this.d.store.failKey(keyId).catch(() => undefined);
+      const api = failureToApi(e);
+      this.d.metrics.errors.inc({ code: api.code });
+      await this.d.store
+        .audit({ actor: caller.applicationId, action: 'key.create', keyId, sessionId: toHex(sid), result: api.code, detail: { scheme: body.scheme, threshold: body.threshold } })
+        .catch(() => undefined);
+      throw api;
+    }
+  }
+
+  async getKey(applicationId: string, keyId: string): Promise<KeyInfo> {
+    const r = await this.d.store.getKey(applicationId, keyId);
+    if (!r || r.status !== 'active') throw notFound();
+    return toKeyInfo(r);
+  }
+
+  async listKeys(applicationId: string, limit: number, after?: string): Promise<KeyInfo[]> {
+    return (await this.d.store.listKeys(applicationId, { limit, after })).filter((r) => r.status === 'active').map(toKeyInfo);
+  }
+
+  private async loadShare(applicationId: string, keyId: string): Promise<KeyShare> {
+    const row = await this.d.store.getKey(applicationId, keyId);
+    if (!row || row.status !== 'active' || !row.sealedShare) throw notFound();
+    const cached = this.cache.get(keyId);
+    if (cached) return cached;
+    const plain = openShare(this.d.masterKey, { keyId, player: this.d.player, version: row.version }, row.sealedShare);
+    const share = keyShareFromJson(JSON.parse(new TextDecoder().decode(plain)));
+    if (this.cache.size >= (this.d.cacheSize ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(keyId, share);
+    return share;
+  }
+
+  async sign(caller: Caller, keyId: string, body: { message: Uint8Array; players?: number[] | undefined }): Promise<SignResult> {
+    const share = await this.loadShare(caller.applicationId, keyId);
+    const signers = body.players ? [...body.players].sort((a, b) => a - b) : share.parties.slice(0, share.threshold);
+    if (new Set(signers).size !== signers.length) throw badRequest('INVALID_PLAYERS', 'players must be distinct');
+    for (const p of signers) if (!share.parties.includes(p)) throw badRequest('INVALID_PLAYERS', `player ${p} holds no share of this key`);
+    if (signers.length < share.threshold) throw badRequest('INVALID_PLAYERS', `this key needs ${share.threshold} signers, got ${signers.length}`);
+    if (!signers.includes(this.d.player)) throw badRequest('INVALID_PLAYERS', `this node (player ${this.d.player}) is not one of the requested signers`);
+    const sid = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
+    try {
+      const res = await this.timed('frost-sign', () =>
+        this.d.runner.run(createFrostSignSession({ sessionId: sid, key: share, signers, message: body.message })),
+      );
+      const suite = getSuite(share.scheme);
+      if (!suite.verify(res.signature, body.message, share.publicKey)) throw new ApiError(500, 'INTERNAL', 'signature failed verification');
+      await this.d.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(sid), result: 'ok', detail: { signers: signers.join(',') } });
+      return { keyId, signature: toHex(res.signature), publicKey: toHex(share.publicKey) };
+    } catch (e) {
+      const api = failureToApi(e);
+      this.d.metrics.errors.inc({ code: api.code });
+      await this.d.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(sid), result: api.code }).catch(() => undefined);
+      throw api;
+    }
+  }
+}
