@@ -113,9 +113,10 @@ export class Session<Out> {
    */
   receive(from: PartyId, bytes: Uint8Array): Outgoing[] {
     if (this._state === 'done' || this._state === 'aborted') return [];
-    const out: Outgoing[] = [];
+    let env: Envelope;
+    // Envelope-level checks: a failure here is the (authenticated) sender's fault.
     try {
-      const env = decodeEnvelope(bytes);
+      env = decodeEnvelope(bytes);
       if (env.from !== from) throw new ProtocolError(ErrorCode.SENDER_MISMATCH, `inner sender ${env.from} differs from authenticated sender ${from}`);
       if (env.protocol !== this.protocol) throw new ProtocolError(ErrorCode.WRONG_PROTOCOL, `message for protocol '${env.protocol}', expected '${this.protocol}'`);
       if (!equalBytes(env.sessionId, this.sessionId)) throw new ProtocolError(ErrorCode.WRONG_SESSION, 'message for another session');
@@ -123,6 +124,7 @@ export class Session<Out> {
       if (env.kind === 'abort') {
         const r = new Reader(env.payload);
         const code = new TextDecoder().decode(r.bytes(64));
+        r.end();
         throw new ProtocolError(ErrorCode.SESSION_ABORTED, `party ${from} aborted the session (${code})`, [], env.round);
       }
       if (env.kind === 'direct' && env.to !== this.self) throw new ProtocolError(ErrorCode.WRONG_RECIPIENT, `direct message for party ${env.to}`);
@@ -139,10 +141,18 @@ export class Session<Out> {
         this.queue.push(env);
         return [];
       }
+    } catch (e) {
+      return this.abort(e, from);
+    }
+    // Round processing: `process` attributes errors itself (the sender of the message being
+    // verified, or nobody for a failure in a round's finalize). Blaming `from` here would be
+    // wrong when a queued message from another party, or finalize, is what failed.
+    const out: Outgoing[] = [];
+    try {
       this.process(env, out);
       this.drainQueue(out);
     } catch (e) {
-      return this.abort(e, from);
+      return this.abort(e, undefined);
     }
     return out;
   }
@@ -226,6 +236,8 @@ export class Session<Out> {
     this.roundNo = nextRound;
     if (output.next.number !== nextRound) throw new Error(`protocol bug: round ${output.next.number} follows round ${nextRound - 1}`);
     for (const m of output.out) out.push(this.wrap(m, nextRound, echo));
+    // A round that expects no message (e.g. every round of a 1-party run) completes at once.
+    if (output.next.expectsBroadcastFrom.length === 0 && output.next.expectsDirectFrom.length === 0) this.advance(output.next.finalize(), out);
   }
 
   private wrap(m: OutboundMessage, round: number, echo: Uint8Array): Outgoing {

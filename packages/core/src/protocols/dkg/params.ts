@@ -1,0 +1,96 @@
+/**
+ * DKG parameters, their validation (checklist D1, A6 inputs) and the session context that every
+ * proof of knowledge is bound to (checklist A2, B1, B2).
+ */
+import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
+import { Writer } from '../../engine/codec.js';
+import { utf8ToBytes } from '../../math/bytes.js';
+import { checkIdentifiers } from '../../math/polynomial.js';
+import { lengthPrefixed, u32be } from '../../math/transcript.js';
+import { getSuite, type FrostScheme, type Suite } from '../../suites/index.js';
+
+/** Protocol id carried in every envelope of a DKG run. */
+export const DKG_PROTOCOL_ID = 'dkg/v1';
+/** Largest supported number of parties. */
+export const DKG_MAX_PARTIES = 64;
+/** Party identifiers travel as u16 in the envelope (engine/codec.ts). */
+const MAX_IDENTIFIER = 0xffff;
+
+export interface DkgParams {
+  /** One of the FROST schemes (frost-ed25519, frost-secp256k1, frost-p256, frost-secp256k1-tr). */
+  readonly scheme: FrostScheme | string;
+  /** Unique id of this run, agreed out of band before round 1 (1..64 bytes; checklist A2). */
+  readonly sessionId: Uint8Array;
+  /** This party's identifier (its Shamir x-coordinate). */
+  readonly self: PartyId;
+  /** Every party of the run, self included. */
+  readonly parties: readonly PartyId[];
+  /** k: number of parties needed to sign (polynomial degree k−1). */
+  readonly threshold: number;
+}
+
+/** Validated parameters plus values derived from them. */
+export interface DkgConfig {
+  readonly suite: Suite;
+  readonly scheme: FrostScheme;
+  readonly sessionId: Uint8Array;
+  readonly self: PartyId;
+  /** Sorted ascending. */
+  readonly parties: readonly PartyId[];
+  /** Every party but self, sorted ascending. */
+  readonly others: readonly PartyId[];
+  readonly threshold: number;
+  /** Bytes prepended to every PoK challenge input (see {@link dkgContext}). */
+  readonly context: Uint8Array;
+}
+
+function badParams(why: string): never {
+  throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `invalid DKG parameters: ${why}`);
+}
+
+/**
+ * Parameter checks done before round 1: known scheme, session id length, 1 ≤ k ≤ n ≤ 64,
+ * identifiers non-zero / distinct mod q (checklist D1) and encodable on the wire, self ∈ parties.
+ */
+export function validateDkgParams(p: DkgParams): DkgConfig {
+  if (p === null || typeof p !== 'object') badParams('missing parameters');
+  const suite = getSuite(p.scheme);
+  if (!(p.sessionId instanceof Uint8Array) || p.sessionId.length === 0 || p.sessionId.length > 64) badParams('session id must be 1..64 bytes');
+  if (!Array.isArray(p.parties)) badParams('parties must be an array');
+  const n = p.parties.length;
+  if (n < 1 || n > DKG_MAX_PARTIES) badParams(`number of parties must be in [1, ${DKG_MAX_PARTIES}]`);
+  // D1: non-zero, pairwise distinct (mod q), safe integers.
+  checkIdentifiers(suite, p.parties);
+  for (const id of p.parties) if (id > MAX_IDENTIFIER) throw new ProtocolError(ErrorCode.INVALID_IDENTIFIER, `party identifier ${id} exceeds ${MAX_IDENTIFIER}`);
+  if (!Number.isSafeInteger(p.threshold) || p.threshold < 1 || p.threshold > n) badParams(`threshold must be in [1, ${n}]`);
+  if (!p.parties.includes(p.self)) badParams('self is not one of the parties');
+  const parties = [...p.parties].sort((a, b) => a - b);
+  return {
+    suite,
+    scheme: suite.name,
+    sessionId: p.sessionId.slice(),
+    self: p.self,
+    parties,
+    others: parties.filter((q) => q !== p.self),
+    threshold: p.threshold,
+    context: dkgContext(suite.name, p.sessionId, parties, p.threshold),
+  };
+}
+
+/**
+ * The context Φ of the FROST paper's KeyGen PoK (Komlo–Goldberg 2020, Fig. 1 step 2): it binds a
+ * proof to this run (session id), scheme, party set and threshold, so a proof cannot be replayed
+ * in another session (A2, B2). Every field is length-prefixed (B1):
+ *   context = lengthPrefixed["opentsm/dkg/v1/pok", scheme, sessionId, u32(k), u16(p_1) ‖ … ‖ u16(p_n)]
+ * An empty context gives exactly the ZF / noble challenge (used for the zf vectors).
+ */
+export function dkgContext(scheme: string, sessionId: Uint8Array, sortedParties: readonly PartyId[], threshold: number): Uint8Array {
+  return lengthPrefixed([utf8ToBytes('opentsm/dkg/v1/pok'), utf8ToBytes(scheme), sessionId, u32be(threshold), encodeParties(sortedParties)]);
+}
+
+/** u16 big-endian of each party, in the given order. */
+export function encodeParties(parties: readonly PartyId[]): Uint8Array {
+  const w = new Writer();
+  for (const q of parties) w.u16(q);
+  return w.finish();
+}
