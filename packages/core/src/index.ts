@@ -7,3 +7,5 @@ export * from './engine/index.js';
 export * from './math/bytes.js';
 export * from './math/transcript.js';
 export * from './math/polynomial.js';
+export * from './protocols/key-share.js';
+export * from './protocols/dkg/index.js';
