@@ -46,8 +46,8 @@ export async function runDev(o: DevOptions): Promise<void> {
         for (const l of lines) out.write(prefix + l + '\n');
       });
     };
-    pipe(child.stdout!, process.stdout);
-    pipe(child.stderr!, process.stderr);
+    pipe(child.stdout, process.stdout);
+    pipe(child.stderr, process.stderr);
     child.on('exit', (code, signal) => {
       children.delete(n.player);
       if (!stopping) {

@@ -47,7 +47,7 @@ function client(g: GlobalOpts, mode?: string, primary?: string): TsmClient {
   return new TsmClient({
     nodes: cluster.nodes.map((n) => ({ player: n.player, url: n.apiUrl })),
     credentials: { applicationId: cred.applicationId, algorithm: cred.algorithm, privateKey: cred.privateKey },
-    mode: (mode as 'fan-out' | 'primary' | undefined) ?? 'fan-out',
+    mode: (mode) ?? 'fan-out',
     ...(primary !== undefined ? { primary: intArg(primary, '--primary') } : {}),
     timeoutMs,
   });

@@ -11,7 +11,7 @@ export class CliError extends Error {
 }
 
 export function errorCodeOf(e: unknown): { code: string; message: string } {
-  if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string' && e instanceof Error)
+  if (e && typeof e === 'object' && 'code' in e && typeof (e).code === 'string' && e instanceof Error)
     return { code: (e as { code: string }).code, message: e.message };
   if (e instanceof Error) return { code: 'ERROR', message: e.message };
   return { code: 'ERROR', message: String(e) };

@@ -126,7 +126,7 @@ export class KeyService {
     await this.d.store.insertPendingKey({ keyId, applicationId: caller.applicationId, scheme: body.scheme, threshold: k, parties: players });
     try {
       const share = await this.timed('dkg', () =>
-        this.d.runner.run(createDkgSession({ scheme: body.scheme as KeyShare['scheme'], sessionId: sid, self: this.d.player, parties: players, threshold: k })),
+        this.d.runner.run(createDkgSession({ scheme: body.scheme, sessionId: sid, self: this.d.player, parties: players, threshold: k })),
       );
       const publicKey = toHex(share.publicKey);
       const version = 1;
