@@ -158,7 +158,7 @@ keys
   .option('--primary <player>', 'primary node for --mode primary')
   .action(async (o: { scheme: string; threshold: string; players?: string; mode?: string; primary?: string }) => {
     const players = playersArg(o.players);
-    const k = await client(g(), o.mode, o.primary).createKey({ scheme: o.scheme, threshold: o.threshold, ...(players ? { players } : {}) });
+    const k = await client(g(), o.mode, o.primary).createKey({ scheme: o.scheme as Parameters<TsmClient['createKey']>[0]['scheme'], threshold: o.threshold, ...(players ? { players } : {}) });
     printResult(k, g().json === true, () => `${k.keyId}  ${k.scheme}  ${k.threshold}  players ${k.players.join(',')}\npublic key ${k.publicKey}`);
   });
 keys

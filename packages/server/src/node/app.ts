@@ -4,20 +4,20 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parseHex, toHex, randomBytes, transcriptHash, utf8ToBytes } from '@opentsm/core';
-import { AuthError, verifyRequest } from '../auth/verify-request.js';
+import { AuthError, verifyRequest, type AuthenticatedApp } from '../auth/verify-request.js';
 import type { ClusterFile } from '../config/cluster.js';
 import { ApiError } from './errors.js';
 import type { KeyService } from './key-service.js';
 import type { NodeMetrics } from './metrics.js';
 import { createApplicationBody, createKeyBody, keyIdParams, listQuery, openApiDocument, signBody } from './schemas.js';
-import type { ApplicationRow, NodeStore } from './store-port.js';
+import type { NodeStore } from './store-port.js';
 
 export const VERSION = '0.1.0';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: Buffer;
-    app?: ApplicationRow;
+    app?: AuthenticatedApp;
   }
 }
 
@@ -59,7 +59,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     let api: ApiError;
     if (err instanceof ApiError) api = err;
     else if (err instanceof AuthError) api = new ApiError(err.status, err.code, err.message);
-    else if (typeof err === 'object' && err !== null && 'validation' in err) api = new ApiError(400, 'BAD_REQUEST', (err as Error).message);
+    else if (typeof err === 'object' && err !== null && 'validation' in err) api = new ApiError(400, 'BAD_REQUEST', (err as unknown as Error).message);
     else if (typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 413) api = new ApiError(413, 'BODY_TOO_LARGE', 'request body too large');
     else if (typeof err === 'object' && err !== null && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') api = new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'use application/json');
     else if (typeof err === 'object' && err !== null && typeof (err as { statusCode?: number }).statusCode === 'number' && (err as { statusCode: number }).statusCode < 500)
@@ -91,13 +91,13 @@ export function buildApp(d: AppDeps): FastifyInstance {
         useRequestId: (app, rid, exp) => d.store.useRequestId(app, rid, exp),
         ...(d.now ? { now: d.now } : {}),
       },
-    ) as ApplicationRow;
+    );
   };
   const requireAdmin = async (req: FastifyRequest) => {
     await authenticate(req);
     if (req.app?.role !== 'admin') throw new ApiError(403, 'FORBIDDEN', 'this operation needs the admin role');
   };
-  const caller = (req: FastifyRequest) => ({ applicationId: req.app!.applicationId, requestId: String(req.headers['x-tsm-request-id']) });
+  const caller = (req: FastifyRequest) => ({ applicationId: req.app!.applicationId, requestId: req.app!.requestId });
 
   /**
    * Primary mode: this node relays the client's signed request, unchanged, to the other players,
@@ -112,7 +112,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
       .filter((n) => n.player !== d.player && players.includes(n.player))
       .map(async (n) => {
         try {
-          const r = await fetch(n.apiUrl + req.url, { method: req.method, headers, body: req.rawBody, signal: AbortSignal.timeout(d.timeoutMs + 5000) });
+          const r = await fetch(n.apiUrl + req.url, { method: req.method, headers, ...(req.rawBody && req.method !== 'GET' ? { body: new Uint8Array(req.rawBody) } : {}), signal: AbortSignal.timeout(d.timeoutMs + 5000) });
           await r.arrayBuffer();
         } catch (err) {
           req.log.warn({ peer: n.player, err: (err as Error).message }, 'relay to peer failed');

@@ -1,0 +1,123 @@
+/**
+ * Starting and stopping one node: load the cluster file and node config, the TLS identity and
+ * the master key, open (and migrate) the store, connect the peer channel, serve the client API.
+ */
+import { readFileSync } from 'node:fs';
+import { verifyAuditChain } from '../audit/log.js';
+import { loadClusterFile, type ClusterFile } from '../config/cluster.js';
+import { ConfigError } from '../config/errors.js';
+import { loadNodeConfig, type NodeConfig } from '../config/node-config.js';
+import { loadMasterKey } from '../crypto/master-key.js';
+import { certFingerprint } from '../pki/fingerprint.js';
+import { openStore } from '../store/open.js';
+import type { ShareStore } from '../store/types.js';
+import { PeerTransport } from '../transport/peer-transport.js';
+import { buildApp } from './app.js';
+import { KeyRecovery } from './key-recovery.js';
+import { KeyService } from './key-service.js';
+import { NodeMetrics } from './metrics.js';
+import { ChannelMux } from './peer-channel.js';
+import { SessionRunner } from './session-runner.js';
+import { adaptStore } from './store-adapter.js';
+
+export interface RunningNode {
+  readonly config: NodeConfig;
+  readonly cluster: ClusterFile;
+  readonly apiUrl: string;
+  close(): Promise<void>;
+}
+
+function readFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError('FILE_NOT_FOUND', `cannot read ${what} ${path}`);
+  }
+}
+
+async function openNodeStore(config: NodeConfig): Promise<ShareStore> {
+  return openStore(config.store, { ...(config.storeSchema ? { schema: config.storeSchema } : {}) });
+}
+
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  const cluster = loadClusterFile(config.clusterFile);
+  const me = cluster.nodes.find((n) => n.player === config.player);
+  if (!me) throw new ConfigError('NOT_IN_CLUSTER', `player ${config.player} is not in the cluster file ${config.clusterFile}`);
+  const certPem = readFile(config.identity.certFile, 'certificate');
+  const keyPem = readFile(config.identity.keyFile, 'identity key');
+  if (certFingerprint(certPem) !== me.fingerprint)
+    throw new ConfigError('FINGERPRINT_MISMATCH', `the certificate ${config.identity.certFile} does not match the fingerprint pinned for player ${config.player} in the cluster file`);
+  const mk = await loadMasterKey({ file: config.masterKeyFile });
+  const metrics = new NodeMetrics();
+  const shareStore = await openNodeStore(config);
+  const store = adaptStore(shareStore);
+  for (const a of cluster.applications) {
+    if (!(await store.getApplication(a.applicationId)))
+      await store.createApplication({ applicationId: a.applicationId, name: a.name, algorithm: a.algorithm, publicKey: a.publicKey, role: a.role });
+  }
+  let logRef: { warn(o: object, m?: string): void; info(o: object, m?: string): void } | undefined;
+  const transport = new PeerTransport({
+    logger: { info: (o, m) => logRef?.info(o, m), warn: (o, m) => logRef?.warn(o, m) },
+    self: config.player,
+    listen: config.peer,
+    identity: { certPem, keyPem },
+    peers: cluster.nodes.filter((n) => n.player !== config.player).map((n) => ({ player: n.player, url: n.peerUrl, fingerprint: n.fingerprint })),
+  });
+  const mux = new ChannelMux(transport);
+  const runner = new SessionRunner(mux.defaultChannel, {
+    timeoutMs: config.sessionTimeoutMs,
+    onProtocolError: ({ channel, error }) =>
+      logRef?.warn({ session: channel, code: error.code, culprits: error.culprits, round: error.round }, 'protocol session aborted'),
+  });
+  const keys = new KeyService({ player: config.player, cluster, store, masterKey: mk.key, runner, metrics });
+  const app = buildApp({
+    player: config.player,
+    cluster,
+    store,
+    keys,
+    metrics,
+    peerStatus: () => transport.peerStatus(),
+    logLevel: config.logLevel,
+    timeoutMs: config.sessionTimeoutMs,
+  });
+  const log = app.log;
+  logRef = log;
+  if (mk.insecurePermissions) log.warn({ file: config.masterKeyFile }, 'master key file is readable by group/others: chmod 600 it');
+  const recovery = new KeyRecovery(config.player, mux, store, (o, m) => log.info(o, m));
+  await transport.start();
+  await app.listen({ host: config.api.host, port: config.api.port });
+  recovery.start();
+  const purge = setInterval(() => void shareStore.purgeExpiredRequestIds(Date.now()).catch(() => undefined), 60_000);
+  purge.unref();
+  log.info({ player: config.player, api: `http://${config.api.host}:${config.api.port}`, peer: `${config.peer.host}:${config.peer.port}`, store: config.store.startsWith('sqlite:') ? 'sqlite' : 'postgres' }, 'node started');
+  let closed = false;
+  return {
+    config,
+    cluster,
+    apiUrl: me.apiUrl,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(purge);
+      recovery.stop();
+      await app.close();
+      await transport.close();
+      await store.close();
+    },
+  };
+}
+
+export async function startNodeFromFile(path: string): Promise<RunningNode> {
+  return startNode(loadNodeConfig(path));
+}
+
+export async function verifyNodeAudit(configPath: string): Promise<{ ok: true; entries: number } | { ok: false; brokenAt: number; reason: string }> {
+  const config = loadNodeConfig(configPath);
+  const store = await openNodeStore(config);
+  try {
+    const r = await verifyAuditChain(store);
+    return r.ok ? { ok: true, entries: r.entries } : { ok: false, brokenAt: r.brokenAt, reason: r.reason };
+  } finally {
+    await store.close();
+  }
+}
