@@ -1,0 +1,825 @@
+/**
+ * TsmClient: the OpenTSM SDK over the node HTTP API (docs/api.md), in two I/O modes (DESIGN.md §3):
+ *
+ * - fan-out (default): ONE signed request (same headers, same body bytes) is sent in parallel to
+ *   every node of the quorum; every node verifies it and runs the protocol with its peers; every
+ *   answer must agree, and the SDK verifies the final signature itself.
+ * - primary: the same signed request goes to one node with `x-tsm-mode: primary`, which relays it
+ *   to its peers (who verify the client's signature themselves). The result is still verified here:
+ *   the primary is a convenience, never a trust anchor.
+ *
+ * Browser-usable: global fetch, AbortController, crypto.getRandomValues; no node:* imports.
+ */
+import { getSuite, isFrostScheme, FROST_SCHEMES, type FrostScheme } from '@opentsm/core';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import {
+  AuthInputError,
+  MODE_HEADER,
+  getApplicationPublicKey,
+  isApplicationId,
+  isApplicationKeyAlgorithm,
+  parseApplicationPublicKey,
+  signRequest,
+  type ApplicationCredentials,
+  type ApplicationKeyAlgorithm,
+  type SignedRequest,
+} from './auth.js';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+export type IoMode = 'fan-out' | 'primary';
+
+/** Every scheme name the API knows (docs/api.md). The SDK can verify signatures of FROST schemes. */
+export const KEY_SCHEMES = [...FROST_SCHEMES, 'ecdsa-secp256k1', 'ecdsa-p256'] as const;
+export type KeyScheme = (typeof KEY_SCHEMES)[number];
+
+export interface NodeEndpoint {
+  /** Player index of the node (1-based, as in the cluster file). */
+  player: number;
+  /** Origin of the node's API, e.g. `https://tsm1.example.com:8443` (no path, query or credentials). */
+  url: string;
+}
+
+export interface TsmClientOptions {
+  nodes: NodeEndpoint[];
+  credentials: ApplicationCredentials;
+  /** Default `fan-out`. */
+  mode?: IoMode;
+  /** Player of the node used in primary mode (default: the first node). */
+  primary?: number;
+  /** Per-node timeout of one HTTP exchange, ms (default 30 000). */
+  timeoutMs?: number;
+  /** fetch implementation (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface KeyInfo {
+  keyId: string;
+  scheme: KeyScheme;
+  /** `k-of-n`. */
+  threshold: string;
+  players: number[];
+  /** Lower-case hex public key (external encoding of the scheme). */
+  publicKey: string;
+}
+
+export interface SignResult {
+  keyId: string;
+  /** Lower-case hex signature, verified by the SDK under `publicKey`. */
+  signature: string;
+  publicKey: string;
+}
+
+export interface HealthInfo {
+  status: string;
+  player: number;
+  version: string;
+  peers: Record<string, string>;
+}
+
+export interface NodeHealth {
+  player: number;
+  url: string;
+  /** True when the node answered `status: "ok"` and reports the expected player index. */
+  ok: boolean;
+  health?: HealthInfo;
+  error?: TsmError;
+}
+
+export interface ApplicationInfo {
+  applicationId: string;
+  name: string;
+  algorithm: ApplicationKeyAlgorithm;
+  publicKey: string;
+  role: 'app' | 'admin';
+  enabled?: boolean;
+}
+
+export interface CreateKeyParams {
+  scheme: KeyScheme;
+  /** `k-of-n`, e.g. `2-of-3`; n must equal the number of players. */
+  threshold: string;
+  /** Default: every configured node. */
+  players?: number[];
+}
+
+export interface SignParams {
+  keyId: string;
+  /** Bytes, or hex. */
+  message: Uint8Array | string;
+  /** Signer set (≥ k players of the key). Default (fan-out): the first k key players to answer /v1/health. */
+  players?: number[];
+  /** Optional pinned public key (hex): the SDK refuses a key or signature under any other key. */
+  publicKey?: string;
+}
+
+export interface CreateApplicationParams {
+  name: string;
+  algorithm: ApplicationKeyAlgorithm;
+  /** Hex public key of the new application. */
+  publicKey: string;
+  /** Default `app`. */
+  role?: 'app' | 'admin';
+}
+
+/** Codes the server sends (docs/api.md, "Errors"). */
+export type ServerErrorCode =
+  | 'BAD_REQUEST'
+  | 'INVALID_HEX'
+  | 'INVALID_SCHEME'
+  | 'INVALID_THRESHOLD'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'REPLAYED_REQUEST'
+  | 'STALE_TIMESTAMP'
+  | 'KEY_NOT_FOUND'
+  | 'QUORUM_UNAVAILABLE'
+  | 'PROTOCOL_ABORTED'
+  | 'TIMEOUT'
+  | 'INTERNAL';
+
+/** Codes raised by the SDK itself. */
+export type ClientErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_RESPONSE'
+  | 'INCONSISTENT_RESPONSES'
+  | 'INVALID_SIGNATURE'
+  | 'PUBLIC_KEY_MISMATCH'
+  | 'UNSUPPORTED_SCHEME'
+  | 'ABORTED';
+
+export type TsmErrorCode = ServerErrorCode | ClientErrorCode;
+
+export interface TsmErrorDetails {
+  /** HTTP status, when a node answered with an error. */
+  status?: number;
+  /** The node (player) the error comes from. */
+  node?: number;
+  /** Every node concerned (e.g. the unreachable ones). */
+  nodes?: number[];
+  /** Players blamed (server `culprits`, or nodes whose answers disagree / fail verification). */
+  culprits?: number[];
+}
+
+export class TsmError extends Error {
+  override readonly name = 'TsmError';
+  readonly code: TsmErrorCode | (string & {});
+  readonly status?: number;
+  readonly node?: number;
+  readonly nodes?: number[];
+  readonly culprits?: number[];
+  constructor(code: TsmErrorCode | (string & {}), message: string, details: TsmErrorDetails = {}) {
+    super(message);
+    this.code = code;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.node !== undefined) this.node = details.node;
+    if (details.nodes !== undefined) this.nodes = details.nodes;
+    if (details.culprits !== undefined) this.culprits = details.culprits;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const THRESHOLD_PATTERN = /^([1-9][0-9]{0,3})-of-([1-9][0-9]{0,3})$/;
+const SERVER_CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Largest answer body accepted from a node (a misbehaving node cannot exhaust the client's memory). */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const utf8 = new TextEncoder();
+
+function invalidArgument(message: string): TsmError {
+  return new TsmError('INVALID_ARGUMENT', message);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isPlayer(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= 65535;
+}
+
+/** One line, printable, bounded: a node's message can be shown but never floods or forges logs. */
+function sanitise(message: unknown): string {
+  if (typeof message !== 'string') return '';
+  return message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 300);
+}
+
+function parseThreshold(threshold: unknown): { k: number; n: number } {
+  const m = typeof threshold === 'string' ? THRESHOLD_PATTERN.exec(threshold) : null;
+  if (!m) throw invalidArgument("invalid threshold (expected 'k-of-n', e.g. '2-of-3')");
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (k > n) throw invalidArgument('invalid threshold (k must not exceed n)');
+  return { k, n };
+}
+
+function checkPlayers(players: unknown, what: string): number[] {
+  if (!Array.isArray(players) || players.length === 0 || !players.every(isPlayer))
+    throw invalidArgument(`invalid ${what} (expected a non-empty array of player indices)`);
+  if (new Set(players).size !== players.length) throw invalidArgument(`invalid ${what} (duplicate player)`);
+  return [...players].sort((a, b) => a - b);
+}
+
+function checkKeyId(keyId: unknown): string {
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw invalidArgument('invalid key id');
+  return keyId;
+}
+
+function strictHex(v: unknown): v is string {
+  return typeof v === 'string' && v.length % 2 === 0 && /^[0-9a-f]*$/.test(v);
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function describeNodes(players: number[]): string {
+  return players.map((p) => `#${p}`).join(', ');
+}
+
+/** Validate a scheme's public key (hex, right length, valid group element for FROST schemes). */
+function validPublicKey(scheme: KeyScheme, publicKey: string): boolean {
+  if (!strictHex(publicKey) || publicKey.length === 0) return false;
+  if (!isFrostScheme(scheme)) return publicKey.length === 66; // SEC1 compressed
+  const suite = getSuite(scheme);
+  if (publicKey.length !== suite.publicKeyLength * 2) return false;
+  try {
+    const bytes = hexToBytes(publicKey);
+    // Taproot keys are x-only (even y): decode as the 02-prefixed point.
+    suite.decodePoint(suite.publicKeyLength === suite.pointLength ? bytes : Uint8Array.of(0x02, ...bytes));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function verifySignature(scheme: FrostScheme, publicKey: string, message: Uint8Array, signature: string): boolean {
+  const suite = getSuite(scheme);
+  if (!strictHex(signature) || signature.length !== suite.signatureLength * 2) return false;
+  if (!strictHex(publicKey) || publicKey.length !== suite.publicKeyLength * 2) return false;
+  try {
+    return suite.verify(hexToBytes(signature), message, hexToBytes(publicKey));
+  } catch {
+    return false;
+  }
+}
+
+function parseKeyInfo(v: unknown, node: number): KeyInfo {
+  const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed key (${why})`, { node, culprits: [node] });
+  if (!isRecord(v)) throw bad('not an object');
+  const { keyId, scheme, threshold, players, publicKey } = v;
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw bad('keyId');
+  if (typeof scheme !== 'string' || !(KEY_SCHEMES as readonly string[]).includes(scheme)) throw bad('scheme');
+  if (typeof threshold !== 'string' || !THRESHOLD_PATTERN.test(threshold)) throw bad('threshold');
+  const [k, n] = threshold.split('-of-').map(Number) as [number, number];
+  if (k > n) throw bad('threshold');
+  if (!Array.isArray(players) || !players.every(isPlayer) || new Set(players).size !== players.length || players.length !== n)
+    throw bad('players');
+  if (typeof publicKey !== 'string' || !validPublicKey(scheme as KeyScheme, publicKey)) throw bad('publicKey');
+  return { keyId, scheme: scheme as KeyScheme, threshold, players: [...players].sort((a, b) => a - b), publicKey };
+}
+
+function parseSignResult(v: unknown, node: number): SignResult {
+  const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed signature (${why})`, { node, culprits: [node] });
+  if (!isRecord(v)) throw bad('not an object');
+  const { keyId, signature, publicKey } = v;
+  if (typeof keyId !== 'string') throw bad('keyId');
+  if (!strictHex(signature) || signature.length === 0) throw bad('signature');
+  if (!strictHex(publicKey) || publicKey.length === 0) throw bad('publicKey');
+  return { keyId, signature, publicKey };
+}
+
+function parseApplicationInfo(v: unknown, node: number): ApplicationInfo {
+  const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed application (${why})`, { node, culprits: [node] });
+  if (!isRecord(v)) throw bad('not an object');
+  const { applicationId, name, algorithm, publicKey, role, enabled } = v;
+  if (!isApplicationId(applicationId)) throw bad('applicationId');
+  if (typeof name !== 'string') throw bad('name');
+  if (!isApplicationKeyAlgorithm(algorithm)) throw bad('algorithm');
+  if (typeof publicKey !== 'string') throw bad('publicKey');
+  if (role !== 'app' && role !== 'admin') throw bad('role');
+  const info: ApplicationInfo = { applicationId, name, algorithm, publicKey, role };
+  if (typeof enabled === 'boolean') info.enabled = enabled;
+  return info;
+}
+
+function parseHealth(v: unknown, node: number): HealthInfo {
+  const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed health report (${why})`, { node });
+  if (!isRecord(v)) throw bad('not an object');
+  const { status, player, version, peers } = v;
+  if (typeof status !== 'string') throw bad('status');
+  if (!isPlayer(player)) throw bad('player');
+  const out: HealthInfo = { status, player, version: typeof version === 'string' ? version : '', peers: {} };
+  if (isRecord(peers)) for (const [k, s] of Object.entries(peers)) if (typeof s === 'string') out.peers[k] = s;
+  return out;
+}
+
+/** The body as UTF-8 text, refusing more than `limit` bytes. */
+async function readLimited(res: Response, limit: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > limit) {
+    await res.body?.cancel();
+    throw new TsmError('INVALID_RESPONSE', 'answer too large');
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      throw new TsmError('INVALID_RESPONSE', 'answer too large');
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** Canonical JSON of a value whose object keys are listed in a fixed order by the caller. */
+function fingerprint(v: unknown): string {
+  return JSON.stringify(v);
+}
+
+interface Outcome<T> {
+  player: number;
+  value?: T;
+  error?: TsmError;
+}
+
+/** Transport-level failures (no HTTP answer): the node is unreachable or too slow. */
+function isUnreachable(e: TsmError): boolean {
+  return e.status === undefined && e.code === 'QUORUM_UNAVAILABLE';
+}
+function isTimeout(e: TsmError): boolean {
+  return e.status === undefined && e.code === 'TIMEOUT';
+}
+
+/** One error for a set of failed node calls (the most informative first). */
+function combineFailures(failed: Array<{ player: number; error: TsmError }>): TsmError {
+  const unreachable = failed.filter((f) => isUnreachable(f.error)).map((f) => f.player);
+  if (unreachable.length > 0)
+    return new TsmError('QUORUM_UNAVAILABLE', `node(s) ${describeNodes(unreachable)} unreachable`, { node: unreachable[0]!, nodes: unreachable });
+  const invalid = failed.find((f) => f.error.code === 'INVALID_RESPONSE');
+  if (invalid) return invalid.error;
+  const clientError = failed.find((f) => f.error.status !== undefined && f.error.status < 500);
+  if (clientError) return clientError.error;
+  const timedOut = failed.filter((f) => isTimeout(f.error)).map((f) => f.player);
+  if (timedOut.length > 0)
+    return new TsmError('TIMEOUT', `node(s) ${describeNodes(timedOut)} did not answer in time`, { node: timedOut[0]!, nodes: timedOut });
+  const first = failed[0]!.error;
+  const culprits = [...new Set(failed.flatMap((f) => f.error.culprits ?? []))].sort((a, b) => a - b);
+  if (culprits.length === 0) return first;
+  return new TsmError(first.code, first.message, {
+    ...(first.status !== undefined ? { status: first.status } : {}),
+    ...(first.node !== undefined ? { node: first.node } : {}),
+    nodes: failed.map((f) => f.player),
+    culprits,
+  });
+}
+
+/**
+ * All answers must be identical. Otherwise INCONSISTENT_RESPONSES, blaming `suspects` when given,
+ * else the minority when one answer has a strict majority, else every node.
+ */
+function requireAgreement<T>(results: Array<{ player: number; value: T }>, what: string, suspects?: number[]): T {
+  const groups = new Map<string, number[]>();
+  for (const r of results) {
+    const fp = fingerprint(r.value);
+    groups.set(fp, [...(groups.get(fp) ?? []), r.player]);
+  }
+  if (groups.size === 1) return results[0]!.value;
+  const all = results.map((r) => r.player);
+  let culprits = suspects && suspects.length > 0 ? suspects : all;
+  if (!suspects || suspects.length === 0) {
+    const largest = [...groups.values()].sort((a, b) => b.length - a.length)[0]!;
+    if (largest.length * 2 > all.length) culprits = all.filter((p) => !largest.includes(p));
+  }
+  throw new TsmError('INCONSISTENT_RESPONSES', `nodes ${describeNodes(all)} returned different ${what}`, { nodes: all, culprits });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client
+
+interface Endpoint {
+  player: number;
+  origin: string;
+}
+
+export class TsmClient {
+  readonly mode: IoMode;
+  readonly timeoutMs: number;
+  readonly primary: number;
+  readonly #nodes: Map<number, Endpoint>;
+  readonly #credentials: ApplicationCredentials;
+  readonly #fetch: (input: string, init: RequestInit) => Promise<Response>;
+
+  constructor(options: TsmClientOptions) {
+    if (!isRecord(options)) throw invalidArgument('missing options');
+    const { nodes, credentials } = options;
+    if (!Array.isArray(nodes) || nodes.length === 0) throw invalidArgument('nodes must be a non-empty array');
+    this.#nodes = new Map();
+    for (const n of nodes) {
+      if (!isRecord(n) || !isPlayer(n.player)) throw invalidArgument('invalid node (player must be a positive integer)');
+      if (this.#nodes.has(n.player)) throw invalidArgument(`duplicate node for player ${n.player}`);
+      this.#nodes.set(n.player, { player: n.player, origin: TsmClient.#origin(n.url, n.player) });
+    }
+    if (!isRecord(credentials)) throw invalidArgument('missing credentials');
+    if (!isApplicationId(credentials.applicationId)) throw invalidArgument('invalid credentials.applicationId (expected app_ + 24 hex)');
+    if (!isApplicationKeyAlgorithm(credentials.algorithm)) throw invalidArgument("invalid credentials.algorithm (expected 'ed25519' or 'p256')");
+    try {
+      getApplicationPublicKey(credentials.algorithm, credentials.privateKey);
+    } catch (e) {
+      if (e instanceof AuthInputError) throw invalidArgument('invalid credentials.privateKey');
+      throw e;
+    }
+    this.#credentials = { applicationId: credentials.applicationId, algorithm: credentials.algorithm, privateKey: credentials.privateKey };
+    const mode = options.mode ?? 'fan-out';
+    if (mode !== 'fan-out' && mode !== 'primary') throw invalidArgument("invalid mode (expected 'fan-out' or 'primary')");
+    this.mode = mode;
+    const primary = options.primary ?? nodes[0]!.player;
+    if (!this.#nodes.has(primary)) throw invalidArgument('primary must be the player of a configured node');
+    this.primary = primary;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw invalidArgument('timeoutMs must be a positive integer');
+    this.timeoutMs = timeoutMs;
+    const f = options.fetch ?? globalThis.fetch;
+    if (typeof f !== 'function') throw invalidArgument('no fetch implementation available');
+    // Called unbound on purpose: browsers refuse `fetch` invoked with a foreign `this`.
+    this.#fetch = (input, init) => f(input, init);
+  }
+
+  static #origin(url: unknown, player: number): string {
+    let u: URL;
+    try {
+      u = new URL(String(url));
+    } catch {
+      throw invalidArgument(`invalid url for player ${player}`);
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== ''))
+      throw invalidArgument(`invalid url for player ${player} (expected an http(s) origin without path, query or credentials)`);
+    return u.origin;
+  }
+
+  /** Configured players, ascending. */
+  get players(): number[] {
+    return [...this.#nodes.keys()].sort((a, b) => a - b);
+  }
+
+  // ------------------------------------------------------------------------------ transport
+
+  /** One HTTP exchange with one node; resolves with the parsed JSON of a 2xx answer. */
+  async #call(player: number, method: string, path: string, signed: SignedRequest | undefined, signal?: AbortSignal): Promise<unknown> {
+    const node = this.#nodes.get(player);
+    if (!node) throw new TsmError('QUORUM_UNAVAILABLE', `player #${player} is not a configured node`, { node: player, nodes: [player] });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let body: Uint8Array<ArrayBuffer> | undefined;
+    if (signed) {
+      Object.assign(headers, signed.headers);
+      if (signed.body.length > 0) {
+        headers['content-type'] = 'application/json';
+        body = new Uint8Array(signed.body);
+      }
+      if (this.mode === 'primary') headers[MODE_HEADER] = 'primary';
+    }
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, this.timeoutMs);
+    const onAbort = () => ac.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let status: number;
+    let text: string;
+    try {
+      const init: RequestInit = { method, headers, signal: ac.signal, redirect: 'error' };
+      if (body) init.body = body;
+      const res = await this.#fetch(node.origin + path, init);
+      status = res.status;
+      text = await readLimited(res, MAX_RESPONSE_BYTES);
+    } catch (e) {
+      if (e instanceof TsmError) throw new TsmError(e.code, `node #${player}: ${e.message}`, { node: player, culprits: [player] });
+      if (timedOut) throw new TsmError('TIMEOUT', `node #${player} did not answer within ${this.timeoutMs} ms`, { node: player, nodes: [player] });
+      if (signal?.aborted) throw new TsmError('ABORTED', `request to node #${player} cancelled`, { node: player });
+      throw new TsmError('QUORUM_UNAVAILABLE', `node #${player} is unreachable`, { node: player, nodes: [player] });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    let json: unknown;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (status >= 200 && status < 300) {
+      if (json === undefined)
+        throw new TsmError('INVALID_RESPONSE', `node #${player} returned a non-JSON answer`, { status, node: player, culprits: [player] });
+      return json;
+    }
+    throw TsmClient.#serverError(json, status, player);
+  }
+
+  static #serverError(json: unknown, status: number, player: number): TsmError {
+    const err = isRecord(json) && isRecord(json.error) ? json.error : undefined;
+    let code: string;
+    if (err && typeof err.code === 'string' && SERVER_CODE_PATTERN.test(err.code)) code = err.code;
+    else if (status === 401) code = 'UNAUTHENTICATED';
+    else if (status === 403) code = 'FORBIDDEN';
+    else if (status === 404) code = 'KEY_NOT_FOUND';
+    else if (status === 503) code = 'QUORUM_UNAVAILABLE';
+    else if (status === 504) code = 'TIMEOUT';
+    else if (status >= 500) code = 'INTERNAL';
+    else code = 'BAD_REQUEST';
+    const message = sanitise(err?.message) || `HTTP ${status}`;
+    const details: TsmErrorDetails = { status, node: player };
+    if (err && Array.isArray(err.culprits) && err.culprits.every(isPlayer)) details.culprits = [...err.culprits];
+    return new TsmError(code, `node #${player}: ${message}`, details);
+  }
+
+  #sign(method: string, path: string, payload?: unknown): SignedRequest {
+    return signRequest(this.#credentials, { method, path, ...(payload === undefined ? {} : { body: utf8.encode(JSON.stringify(payload)) }) });
+  }
+
+  /** Send the SAME signed request to every player in parallel; settle all (each bounded by timeoutMs). */
+  async #broadcast<T>(
+    players: number[],
+    method: string,
+    path: string,
+    payload: unknown,
+    parse: (v: unknown, player: number) => T,
+  ): Promise<Array<Outcome<T>>> {
+    const signed = this.#sign(method, path, payload);
+    return Promise.all(
+      players.map(async (player): Promise<Outcome<T>> => {
+        try {
+          return { player, value: parse(await this.#call(player, method, path, signed), player) };
+        } catch (e) {
+          if (e instanceof TsmError) return { player, error: e };
+          throw e;
+        }
+      }),
+    );
+  }
+
+  /** Fan-out where every node must answer: returns the answers or throws the combined failure. */
+  async #fanOutAll<T>(players: number[], method: string, path: string, payload: unknown, parse: (v: unknown, player: number) => T) {
+    const outcomes = await this.#broadcast(players, method, path, payload, parse);
+    const failed = outcomes.filter((o) => o.error !== undefined) as Array<{ player: number; error: TsmError }>;
+    if (failed.length > 0) throw combineFailures(failed);
+    return outcomes as Array<{ player: number; value: T }>;
+  }
+
+  /** Primary mode: the signed request to the primary node only (with `x-tsm-mode: primary`). */
+  async #viaPrimary<T>(method: string, path: string, payload: unknown, parse: (v: unknown, player: number) => T): Promise<T> {
+    const signed = this.#sign(method, path, payload);
+    return parse(await this.#call(this.primary, method, path, signed), this.primary);
+  }
+
+  #requireConfigured(players: number[]): void {
+    const missing = players.filter((p) => !this.#nodes.has(p));
+    if (missing.length > 0) throw invalidArgument(`player(s) ${describeNodes(missing)} are not configured nodes`);
+  }
+
+  // ------------------------------------------------------------------------------ API
+
+  /** Health of every configured node (unauthenticated; never throws for a node that is down). */
+  async health(): Promise<NodeHealth[]> {
+    return Promise.all(this.players.map((p) => this.#healthOf(p)));
+  }
+
+  async #healthOf(player: number, signal?: AbortSignal): Promise<NodeHealth> {
+    const url = this.#nodes.get(player)!.origin;
+    try {
+      const health = parseHealth(await this.#call(player, 'GET', '/v1/health', undefined, signal), player);
+      if (health.player !== player)
+        return { player, url, ok: false, health, error: new TsmError('INVALID_RESPONSE', `node at player #${player}'s url reports player #${health.player}`, { node: player }) };
+      return { player, url, ok: health.status === 'ok', health };
+    } catch (e) {
+      if (e instanceof TsmError) return { player, url, ok: false, error: e };
+      throw e;
+    }
+  }
+
+  /** The first k candidates (in order of answer) whose /v1/health is ok; the remaining probes are cancelled. */
+  async #firstHealthy(candidates: number[], k: number): Promise<number[]> {
+    const ac = new AbortController();
+    const chosen: number[] = [];
+    const down: number[] = [];
+    await new Promise<void>((resolve) => {
+      let pending = candidates.length;
+      if (pending === 0) resolve();
+      for (const p of candidates) {
+        void this.#healthOf(p, ac.signal).then(
+          (h) => {
+            if (chosen.length < k) (h.ok ? chosen : down).push(p);
+            if (--pending === 0 || chosen.length >= k) resolve();
+          },
+          () => {
+            down.push(p);
+            if (--pending === 0) resolve();
+          },
+        );
+      }
+    });
+    ac.abort();
+    if (chosen.length < k) {
+      const unhealthy = candidates.filter((p) => !chosen.includes(p));
+      throw new TsmError('QUORUM_UNAVAILABLE', `only ${chosen.length} of the ${k} required signers are healthy (down: ${describeNodes(unhealthy)})`, {
+        nodes: unhealthy,
+        ...(unhealthy[0] !== undefined ? { node: unhealthy[0] } : {}),
+      });
+    }
+    return chosen.sort((a, b) => a - b);
+  }
+
+  /** Distributed key generation. Fan-out: every player gets the same signed request; all must return the same key. */
+  async createKey(params: CreateKeyParams): Promise<KeyInfo> {
+    if (!isRecord(params)) throw invalidArgument('missing parameters');
+    const { scheme } = params;
+    if (typeof scheme !== 'string' || !(KEY_SCHEMES as readonly string[]).includes(scheme))
+      throw invalidArgument(`invalid scheme (expected one of ${KEY_SCHEMES.join(', ')})`);
+    const { k, n } = parseThreshold(params.threshold);
+    const threshold = `${k}-of-${n}`;
+    let players: number[] | undefined;
+    if (params.players !== undefined) players = checkPlayers(params.players, 'players');
+    else if (this.mode === 'fan-out') players = this.players;
+    if (players && players.length !== n) throw invalidArgument(`threshold ${threshold} needs exactly ${n} players, got ${players.length}`);
+    const payload = players ? { scheme, threshold, players } : { scheme, threshold };
+    const check = (key: KeyInfo, node: number): KeyInfo => {
+      if (key.scheme !== scheme || key.threshold !== threshold || (players && !sameList(key.players, players)))
+        throw new TsmError('INVALID_RESPONSE', `node #${node} returned a key that does not match the request`, { node, culprits: [node] });
+      return key;
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('POST', '/v1/keys', payload, (v, p) => check(parseKeyInfo(v, p), p));
+    this.#requireConfigured(players!);
+    const results = await this.#fanOutAll(players!, 'POST', '/v1/keys', payload, (v, p) => check(parseKeyInfo(v, p), p));
+    return requireAgreement(results, 'keys');
+  }
+
+  /** Every key of this application (fan-out: the union over the nodes that answer; one key must look the same everywhere). */
+  async listKeys(): Promise<KeyInfo[]> {
+    const parse = (v: unknown, p: number): KeyInfo[] => {
+      if (!isRecord(v) || !Array.isArray(v.keys)) throw new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed key list`, { node: p, culprits: [p] });
+      return v.keys.map((k) => parseKeyInfo(k, p));
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('GET', '/v1/keys', undefined, parse);
+    const outcomes = await this.#broadcast(this.players, 'GET', '/v1/keys', undefined, parse);
+    const ok = this.#tolerateTransport(outcomes, 1);
+    const byId = new Map<string, Array<{ player: number; value: KeyInfo }>>();
+    for (const o of ok) for (const key of o.value) byId.set(key.keyId, [...(byId.get(key.keyId) ?? []), { player: o.player, value: key }]);
+    return [...byId.values()].map((rs) => requireAgreement(rs, 'descriptions of one key'));
+  }
+
+  /**
+   * Successful outcomes, tolerating nodes that are unreachable or time out (not nodes that answer
+   * with an error), as long as at least `min` nodes answered.
+   */
+  #tolerateTransport<T>(outcomes: Array<Outcome<T>>, min: number, tolerate?: (e: TsmError, player: number) => boolean) {
+    const ok = outcomes.filter((o) => o.error === undefined) as Array<{ player: number; value: T }>;
+    const failed = outcomes.filter((o) => o.error !== undefined) as Array<{ player: number; error: TsmError }>;
+    const fatal = failed.filter((f) => !isUnreachable(f.error) && !isTimeout(f.error) && !(tolerate?.(f.error, f.player) ?? false));
+    if (fatal.length > 0) throw combineFailures(fatal);
+    if (ok.length < min) throw combineFailures(failed.length > 0 ? failed : [{ player: 0, error: new TsmError('QUORUM_UNAVAILABLE', 'no node answered') }]);
+    return ok;
+  }
+
+  /**
+   * Public data of one key. Fan-out: asked of every node; the nodes that answer must agree, at
+   * least k of them must answer, and a player of the key must not deny having it.
+   */
+  async getKey(keyId: string): Promise<KeyInfo> {
+    checkKeyId(keyId);
+    const path = `/v1/keys/${keyId}`;
+    const check = (key: KeyInfo, node: number): KeyInfo => {
+      if (key.keyId !== keyId) throw new TsmError('INVALID_RESPONSE', `node #${node} returned another key`, { node, culprits: [node] });
+      return key;
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('GET', path, undefined, (v, p) => check(parseKeyInfo(v, p), p));
+    const outcomes = await this.#broadcast(this.players, 'GET', path, undefined, (v, p) => check(parseKeyInfo(v, p), p));
+    const notFound = outcomes.filter((o) => o.error?.code === 'KEY_NOT_FOUND').map((o) => o.player);
+    const ok = this.#tolerateTransport(outcomes, 1, (e) => e.code === 'KEY_NOT_FOUND');
+    const key = requireAgreement(ok, 'descriptions of the key');
+    const denying = notFound.filter((p) => key.players.includes(p));
+    if (denying.length > 0)
+      throw new TsmError('INCONSISTENT_RESPONSES', `player(s) ${describeNodes(denying)} of key ${keyId} deny having it`, {
+        nodes: [...ok.map((o) => o.player), ...denying].sort((a, b) => a - b),
+        culprits: denying,
+      });
+    const { k } = parseThreshold(key.threshold);
+    if (ok.length < k) {
+      const silent = outcomes.filter((o) => o.error !== undefined && !notFound.includes(o.player)).map((o) => o.player);
+      throw new TsmError('QUORUM_UNAVAILABLE', `only ${ok.length} node(s) answered for a ${key.threshold} key (unreachable: ${describeNodes(silent)})`, {
+        nodes: silent,
+        ...(silent[0] !== undefined ? { node: silent[0] } : {}),
+      });
+    }
+    return key;
+  }
+
+  /**
+   * Threshold signature of `message` under key `keyId`. Fan-out: one signed request to every signer
+   * (the given `players`, or the first k key players that answer /v1/health); every signer must
+   * return the same signature, which the SDK verifies before returning it.
+   */
+  async sign(params: SignParams): Promise<SignResult> {
+    if (!isRecord(params)) throw invalidArgument('missing parameters');
+    const keyId = checkKeyId(params.keyId);
+    let message: Uint8Array;
+    if (params.message instanceof Uint8Array) message = params.message;
+    else if (typeof params.message === 'string' && strictHex(params.message.toLowerCase())) message = hexToBytes(params.message.toLowerCase());
+    else throw invalidArgument('invalid message (expected bytes or hex)');
+    let requested: number[] | undefined;
+    if (params.players !== undefined) requested = checkPlayers(params.players, 'players');
+    if (params.publicKey !== undefined && !strictHex(params.publicKey)) throw invalidArgument('invalid publicKey (expected lower-case hex)');
+
+    const key = await this.getKey(keyId);
+    if (params.publicKey !== undefined && key.publicKey !== params.publicKey)
+      throw new TsmError('PUBLIC_KEY_MISMATCH', `key ${keyId} does not have the expected public key`);
+    const scheme = key.scheme;
+    if (!isFrostScheme(scheme)) throw new TsmError('UNSUPPORTED_SCHEME', `this SDK cannot verify ${scheme} signatures yet, so it does not request them`);
+    const { k } = parseThreshold(key.threshold);
+    if (requested) {
+      const outsiders = requested.filter((p) => !key.players.includes(p));
+      if (outsiders.length > 0) throw invalidArgument(`player(s) ${describeNodes(outsiders)} do not hold key ${keyId}`);
+      if (requested.length < k) throw invalidArgument(`key ${keyId} (${key.threshold}) needs at least ${k} signers`);
+    }
+    const path = `/v1/keys/${keyId}/sign`;
+    const messageHex = bytesToHex(message);
+    const valid = (r: SignResult): boolean =>
+      r.keyId === keyId && r.publicKey === key.publicKey && verifySignature(scheme, key.publicKey, message, r.signature);
+
+    if (this.mode === 'primary') {
+      const payload = requested ? { message: messageHex, players: requested } : { message: messageHex };
+      const r = await this.#viaPrimary('POST', path, payload, parseSignResult);
+      if (!valid(r)) throw new TsmError('INVALID_SIGNATURE', `the signature returned by node #${this.primary} does not verify under key ${keyId}`, { node: this.primary });
+      return r;
+    }
+
+    const signers = requested ?? (await this.#firstHealthy(key.players.filter((p) => this.#nodes.has(p)), k));
+    this.#requireConfigured(signers);
+    const results = await this.#fanOutAll(signers, 'POST', path, { message: messageHex, players: signers }, parseSignResult);
+    const suspects = results.filter((r) => !valid(r.value)).map((r) => r.player);
+    const result = requireAgreement(results, 'signatures', suspects);
+    if (!valid(result))
+      throw new TsmError('INVALID_SIGNATURE', `the signature returned by nodes ${describeNodes(signers)} does not verify under key ${keyId}`, {
+        nodes: signers,
+        culprits: signers,
+      });
+    return result;
+  }
+
+  /** Register an application (admin role). Fan-out: every configured node registers it; all must agree on the id. */
+  async createApplication(params: CreateApplicationParams): Promise<ApplicationInfo> {
+    if (!isRecord(params)) throw invalidArgument('missing parameters');
+    const { name, algorithm, publicKey } = params;
+    const role = params.role ?? 'app';
+    if (typeof name !== 'string' || name.length === 0 || name.length > 128) throw invalidArgument('invalid name (1-128 characters)');
+    if (!isApplicationKeyAlgorithm(algorithm)) throw invalidArgument("invalid algorithm (expected 'ed25519' or 'p256')");
+    if (typeof publicKey !== 'string' || publicKey !== publicKey.toLowerCase()) throw invalidArgument('invalid publicKey (expected lower-case hex)');
+    try {
+      parseApplicationPublicKey(algorithm, publicKey);
+    } catch (e) {
+      if (e instanceof AuthInputError) throw invalidArgument(`invalid publicKey (not a valid ${algorithm} public key)`);
+      throw e;
+    }
+    if (role !== 'app' && role !== 'admin') throw invalidArgument("invalid role (expected 'app' or 'admin')");
+    const payload = { name, publicKey, algorithm, role };
+    const check = (a: ApplicationInfo, node: number): ApplicationInfo => {
+      if (a.publicKey !== publicKey || a.algorithm !== algorithm || a.role !== role || a.name !== name)
+        throw new TsmError('INVALID_RESPONSE', `node #${node} returned an application that does not match the request`, { node, culprits: [node] });
+      return a;
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('POST', '/v1/applications', payload, (v, p) => check(parseApplicationInfo(v, p), p));
+    const results = await this.#fanOutAll(this.players, 'POST', '/v1/applications', payload, (v, p) => check(parseApplicationInfo(v, p), p));
+    return requireAgreement(results, 'applications');
+  }
+
+  /** Registered applications (admin role). */
+  async listApplications(): Promise<ApplicationInfo[]> {
+    const parse = (v: unknown, p: number): ApplicationInfo[] => {
+      const list = isRecord(v) ? v.applications : undefined;
+      if (!Array.isArray(list)) throw new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed application list`, { node: p, culprits: [p] });
+      return list.map((a) => parseApplicationInfo(a, p));
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('GET', '/v1/applications', undefined, parse);
+    const outcomes = await this.#broadcast(this.players, 'GET', '/v1/applications', undefined, parse);
+    const ok = this.#tolerateTransport(outcomes, 1);
+    const byId = new Map<string, Array<{ player: number; value: ApplicationInfo }>>();
+    for (const o of ok) for (const a of o.value) byId.set(a.applicationId, [...(byId.get(a.applicationId) ?? []), { player: o.player, value: a }]);
+    return [...byId.values()].map((rs) => requireAgreement(rs, 'descriptions of one application'));
+  }
+}

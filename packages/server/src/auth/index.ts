@@ -1,0 +1,2 @@
+export * from './verify-request.js';
+export * from './memory-request-ids.js';
