@@ -1,0 +1,370 @@
+/**
+ * PostgreSQL implementation of {@link ShareStore} (`pg` Pool).
+ *
+ * All tables live in one schema (option `schema`, or `?schema=` in the URL, default `public`), set
+ * as the connection's `search_path`, so several nodes (or test runs) can share one database, each
+ * in its own schema. `migrate()` creates the schema if needed and applies pending migrations in one
+ * transaction under a transaction-level advisory lock keyed by the schema name, so concurrent
+ * replicas starting together are safe. Audit appends take a self-conflicting table lock so the
+ * chain cannot fork even across replicas.
+ */
+import pg from 'pg';
+import { StoreError, StoreErrorCode, wrapDbError } from './errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
+import {
+  auditParams,
+  checkAuditRow,
+  mapApplication,
+  mapAudit,
+  mapKeyInfo,
+  mapKeyRecord,
+  num,
+  SQL,
+  toBuffer,
+  toPgPlaceholders,
+  type RawRow,
+} from './sql.js';
+import type {
+  ApplicationRecord,
+  AuditRow,
+  CountKeysOptions,
+  KeyActivation,
+  KeyInfo,
+  KeyRecord,
+  ListAuditOptions,
+  ListKeysOptions,
+  NewApplication,
+  NewKey,
+  ShareReplacement,
+  ShareStore,
+} from './types.js';
+import {
+  checkActivation,
+  checkAuditSuccessor,
+  checkId,
+  checkListAudit,
+  checkListKeys,
+  checkNewApplication,
+  checkNewKey,
+  checkReplacement,
+  checkTime,
+} from './validate.js';
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Schema holding this node's tables: `[a-z_][a-z0-9_]{0,62}`. Overrides `?schema=` in the URL. Default `public`. */
+  readonly schema?: string;
+  /** Run pending migrations on open (default true). */
+  readonly migrate?: boolean;
+  /** Pool size (default 10). */
+  readonly max?: number;
+  /** Connection timeout in ms (default 10000). */
+  readonly connectionTimeoutMs?: number;
+  /** Called with errors of idle pooled connections (which would otherwise crash the process). */
+  readonly onError?: (err: Error) => void;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+/** First key of the migration advisory lock: "OTSM". */
+const MIGRATION_LOCK_CLASS = 0x4f54534d;
+
+/** Opens a pool on `url` (`postgres://` or `postgresql://`) and, unless told not to, migrates. */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const store = PostgresStore.open(url, options);
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+/** PostgreSQL {@link ShareStore}. Construct with {@link openPostgresStore}. */
+export class PostgresStore implements ShareStore {
+  readonly dialect = 'postgres' as const;
+  #closed = false;
+
+  private constructor(
+    /** The pool (tests and diagnostics only; bypasses every check). */
+    readonly pool: pg.Pool,
+    /** The schema holding this store's tables. */
+    readonly schema: string,
+  ) {}
+
+  /** Creates the pool without connecting (see {@link openPostgresStore}). */
+  static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new StoreError(StoreErrorCode.UNSUPPORTED_URL, 'the PostgreSQL URL is malformed');
+    }
+    if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+      throw new StoreError(StoreErrorCode.UNSUPPORTED_URL, 'a PostgreSQL URL starts with postgres:// or postgresql://');
+    }
+    const schema = options.schema ?? parsed.searchParams.get('schema') ?? 'public';
+    if (!SCHEMA_RE.test(schema)) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'schema must match [a-z_][a-z0-9_]{0,62}');
+    const userOptions = parsed.searchParams.get('options');
+    parsed.searchParams.delete('schema');
+    parsed.searchParams.delete('options');
+    const pool = new pg.Pool({
+      connectionString: parsed.toString(),
+      options: `-c search_path=${schema}${userOptions ? ` ${userOptions}` : ''}`,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+      application_name: 'opentsm',
+    });
+    const onError = options.onError;
+    pool.on('error', (err) => onError?.(err));
+    return new PostgresStore(pool, schema);
+  }
+
+  #check(): void {
+    if (this.#closed) throw new StoreError(StoreErrorCode.CLOSED, 'the store is closed');
+  }
+
+  async #query(sql: string, params: unknown[] = [], client?: pg.PoolClient): Promise<pg.QueryResult<RawRow>> {
+    this.#check();
+    try {
+      return await (client ?? this.pool).query<RawRow>(toPgPlaceholders(sql), params);
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+  }
+
+  async #rows(sql: string, params: unknown[] = []): Promise<RawRow[]> {
+    return (await this.#query(sql, params)).rows;
+  }
+
+  async #changes(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.#query(sql, params)).rowCount ?? 0;
+  }
+
+  /** Runs `fn` in a transaction on one pooled connection; rolls back on any error. */
+  async #transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.#check();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true; // connection is unusable: destroy it instead of returning it to the pool
+      }
+      throw wrapDbError(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async migrate(): Promise<number> {
+    const count = await this.#transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, this.schema]);
+      const exists = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+      if (exists.rowCount === 0) await c.query(`CREATE SCHEMA "${this.schema}"`);
+      await c.query(SQL.createMigrationsTable);
+      const applied = new Set((await c.query<RawRow>(SQL.appliedMigrations)).rows.map((r) => num(r, 'version')));
+      if ([...applied].some((v) => v > LATEST_SCHEMA_VERSION)) {
+        throw new StoreError(StoreErrorCode.SCHEMA_TOO_NEW, `database schema is newer than this code (version ${LATEST_SCHEMA_VERSION})`);
+      }
+      let n = 0;
+      for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+        if (applied.has(m.version)) continue;
+        try {
+          for (const statement of m.postgres) await c.query(statement);
+        } catch (err) {
+          throw new StoreError(StoreErrorCode.MIGRATION_FAILED, `migration ${m.version} (${m.name}) failed: ${wrapDbError(err).message}`);
+        }
+        await c.query(toPgPlaceholders(SQL.recordMigration), [m.version, m.name, Date.now()]);
+        n++;
+      }
+      return n;
+    });
+    return count;
+  }
+
+  async schemaVersion(): Promise<number> {
+    const exists = await this.#rows('SELECT 1 FROM pg_tables WHERE schemaname = ? AND tablename = ?', [this.schema, 'schema_migrations']);
+    if (exists.length === 0) return 0;
+    const rows = await this.#rows('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations');
+    return rows[0] === undefined ? 0 : num(rows[0], 'v');
+  }
+
+  // ---- applications ----
+
+  async createApplication(app: NewApplication): Promise<ApplicationRecord> {
+    const a = checkNewApplication(app);
+    await this.#query(SQL.insertApplication, [a.applicationId, a.name, a.algorithm, a.publicKey, a.role, a.enabled, a.createdAt]);
+    return { ...a };
+  }
+
+  async getApplication(applicationId: string): Promise<ApplicationRecord | undefined> {
+    const rows = await this.#rows(SQL.getApplication, [checkId(applicationId, 'applicationId')]);
+    return rows[0] === undefined ? undefined : mapApplication(rows[0]);
+  }
+
+  async listApplications(): Promise<ApplicationRecord[]> {
+    return (await this.#rows(SQL.listApplications)).map(mapApplication);
+  }
+
+  async setApplicationEnabled(applicationId: string, enabled: boolean): Promise<boolean> {
+    if (typeof enabled !== 'boolean') throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'enabled must be a boolean');
+    return (await this.#changes(SQL.setApplicationEnabled, [enabled, checkId(applicationId, 'applicationId')])) === 1;
+  }
+
+  // ---- keys ----
+
+  async insertPendingKey(key: NewKey): Promise<KeyInfo> {
+    const k = checkNewKey(key);
+    await this.#query(SQL.insertPendingKey, [k.keyId, k.applicationId, k.scheme, k.threshold, JSON.stringify(k.parties), k.createdAt, k.createdAt]);
+    return {
+      keyId: k.keyId,
+      applicationId: k.applicationId,
+      scheme: k.scheme,
+      threshold: k.threshold,
+      parties: k.parties,
+      publicKey: null,
+      status: 'pending',
+      version: 0,
+      createdAt: k.createdAt,
+      updatedAt: k.createdAt,
+    };
+  }
+
+  async storePendingShare(keyId: string, activation: KeyActivation): Promise<KeyRecord> {
+    checkId(keyId, 'keyId');
+    const a = checkActivation(activation);
+    return this.#updatePending(keyId, 'only a pending key can take a share', SQL.storePendingShare, [a.publicKey, toBuffer(a.sealedShare), a.version, a.updatedAt, keyId]);
+  }
+
+  async activateKey(keyId: string, activation?: KeyActivation): Promise<KeyRecord> {
+    checkId(keyId, 'keyId');
+    const conflict = 'only a pending key with a stored share can be activated';
+    if (activation === undefined) return this.#updatePending(keyId, conflict, SQL.activateStoredKey, [Date.now(), keyId]);
+    const a = checkActivation(activation);
+    return this.#updatePending(keyId, conflict, SQL.activateKey, [a.publicKey, toBuffer(a.sealedShare), a.version, a.updatedAt, keyId]);
+  }
+
+  /** Runs an UPDATE guarded by `status = 'pending'` and returns the row, or explains why nothing changed. */
+  #updatePending(keyId: string, conflict: string, sql: string, params: unknown[]): Promise<KeyRecord> {
+    return this.#transaction(async (c) => {
+      const changed = await this.#query(sql, params, c);
+      const row = (await this.#query(SQL.getKeyById, [keyId], c)).rows[0];
+      if (row === undefined) throw new StoreError(StoreErrorCode.KEY_NOT_FOUND, 'no such key');
+      if (changed.rowCount !== 1) throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, conflict);
+      return mapKeyRecord(row);
+    });
+  }
+
+  async failKey(keyId: string, updatedAt?: number): Promise<boolean> {
+    const at = updatedAt === undefined ? Date.now() : checkTime(updatedAt, 'updatedAt');
+    return (await this.#changes(SQL.failKey, [at, checkId(keyId, 'keyId')])) === 1;
+  }
+
+  async replaceShare(keyId: string, replacement: ShareReplacement): Promise<boolean> {
+    checkId(keyId, 'keyId');
+    const r = checkReplacement(replacement);
+    const share = toBuffer(r.sealedShare);
+    const changed = r.quorum
+      ? await this.#changes(SQL.replaceShareQuorum, [share, r.version, r.quorum.threshold, JSON.stringify(r.quorum.parties), r.updatedAt, keyId, r.expectedVersion])
+      : await this.#changes(SQL.replaceShare, [share, r.version, r.updatedAt, keyId, r.expectedVersion]);
+    return changed === 1;
+  }
+
+  async getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined> {
+    const rows = await this.#rows(SQL.getKey, [checkId(keyId, 'keyId'), checkId(applicationId, 'applicationId')]);
+    return rows[0] === undefined ? undefined : mapKeyRecord(rows[0]);
+  }
+
+  async getKeyById(keyId: string): Promise<KeyRecord | undefined> {
+    const rows = await this.#rows(SQL.getKeyById, [checkId(keyId, 'keyId')]);
+    return rows[0] === undefined ? undefined : mapKeyRecord(rows[0]);
+  }
+
+  async listKeys(applicationId: string, options?: ListKeysOptions): Promise<KeyInfo[]> {
+    checkId(applicationId, 'applicationId');
+    const { limit, after } = checkListKeys(options);
+    if (after === undefined) return (await this.#rows(SQL.listKeysFirst, [applicationId, limit])).map(mapKeyInfo);
+    const cursor = (await this.#rows(SQL.getKeyCursor, [after, applicationId]))[0];
+    if (cursor === undefined) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'after must name a key of this application');
+    return (await this.#rows(SQL.listKeysAfter, [applicationId, num(cursor, 'created_at'), after, limit])).map(mapKeyInfo);
+  }
+
+  async deleteKey(applicationId: string, keyId: string): Promise<boolean> {
+    return (await this.#changes(SQL.deleteKey, [checkId(keyId, 'keyId'), checkId(applicationId, 'applicationId')])) === 1;
+  }
+
+  async countKeys(options: CountKeysOptions = {}): Promise<number> {
+    const app = options.applicationId === undefined ? undefined : checkId(options.applicationId, 'applicationId');
+    const status = options.status;
+    if (status !== undefined && status !== 'pending' && status !== 'active' && status !== 'failed') {
+      throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'status must be pending, active or failed');
+    }
+    const rows =
+      app !== undefined && status !== undefined
+        ? await this.#rows(SQL.countKeysByAppStatus, [app, status])
+        : app !== undefined
+          ? await this.#rows(SQL.countKeysByApp, [app])
+          : status !== undefined
+            ? await this.#rows(SQL.countKeysByStatus, [status])
+            : await this.#rows(SQL.countKeys);
+    return rows[0] === undefined ? 0 : num(rows[0], 'n');
+  }
+
+  // ---- request ids ----
+
+  async useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean> {
+    const params = [checkId(applicationId, 'applicationId'), checkId(requestId, 'requestId'), checkTime(expiresAtMs, 'expiresAtMs')];
+    return (await this.#changes(SQL.useRequestId, params)) === 1;
+  }
+
+  async purgeExpiredRequestIds(nowMs: number): Promise<number> {
+    return this.#changes(SQL.purgeRequestIds, [checkTime(nowMs, 'nowMs')]);
+  }
+
+  // ---- audit ----
+
+  async appendAuditEntry(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+    return this.#transaction(async (c) => {
+      // SHARE ROW EXCLUSIVE conflicts with itself (one appender at a time) but not with readers.
+      await c.query('LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE');
+      const lastRaw = (await this.#query(SQL.lastAudit, [], c)).rows[0];
+      const last = lastRaw === undefined ? undefined : mapAudit(lastRaw);
+      const row = build(last);
+      checkAuditRow(row);
+      checkAuditSuccessor(last, row);
+      await this.#query(SQL.insertAudit, auditParams(row), c);
+      return row;
+    });
+  }
+
+  async listAudit(options?: ListAuditOptions): Promise<AuditRow[]> {
+    const { afterSeq, limit, keyId } = checkListAudit(options);
+    const rows = keyId === undefined ? await this.#rows(SQL.listAudit, [afterSeq, limit]) : await this.#rows(SQL.listAuditByKey, [keyId, afterSeq, limit]);
+    return rows.map(mapAudit);
+  }
+
+  async lastAudit(): Promise<AuditRow | undefined> {
+    const rows = await this.#rows(SQL.lastAudit);
+    return rows[0] === undefined ? undefined : mapAudit(rows[0]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The SQL both dialects run, written once with `?` placeholders (PostgreSQL gets them rewritten to
+ * `$1..$n` by {@link toPgPlaceholders}), plus row mappers that accept either driver's value types
+ * (SQLite: integer numbers, 0/1 booleans, Buffer blobs; PostgreSQL: BIGINT as string, booleans,
+ * Buffer bytea).
+ *
+ * Every query on the signing path is a primary-key lookup (`keys.key_id`,
+ * `request_ids(application_id, request_id)`); listings use the (application_id, created_at, key_id)
+ * index with keyset pagination, so cost does not grow with the number of stored keys.
+ */
+import { StoreError, StoreErrorCode } from './errors.js';
+import type { ApplicationRecord, AuditRow, KeyInfo, KeyRecord, KeyStatus } from './types.js';
+import { parseParties } from './validate.js';
+
+const APP_COLS = 'application_id, name, algorithm, public_key, role, enabled, created_at';
+const INFO_COLS = 'key_id, application_id, scheme, threshold, parties, public_key, status, version, created_at, updated_at';
+const KEY_COLS = `${INFO_COLS}, sealed_share`;
+const AUDIT_COLS = 'seq, at, actor, action, key_id, session_id, result, detail, prev_hash, hash';
+
+/** Every statement the stores run (DDL lives in `migrations/`). */
+export const SQL = {
+  insertApplication: `INSERT INTO applications (${APP_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  getApplication: `SELECT ${APP_COLS} FROM applications WHERE application_id = ?`,
+  listApplications: `SELECT ${APP_COLS} FROM applications ORDER BY created_at, application_id`,
+  setApplicationEnabled: `UPDATE applications SET enabled = ? WHERE application_id = ?`,
+
+  insertPendingKey:
+    `INSERT INTO keys (${INFO_COLS}, sealed_share) ` +
+    `VALUES (?, ?, ?, ?, ?, NULL, 'pending', 0, ?, ?, NULL)`,
+  activateKey:
+    `UPDATE keys SET status = 'active', public_key = ?, sealed_share = ?, version = ?, updated_at = ? ` +
+    `WHERE key_id = ? AND status = 'pending'`,
+  storePendingShare:
+    `UPDATE keys SET public_key = ?, sealed_share = ?, version = ?, updated_at = ? ` +
+    `WHERE key_id = ? AND status = 'pending'`,
+  activateStoredKey:
+    `UPDATE keys SET status = 'active', updated_at = ? ` +
+    `WHERE key_id = ? AND status = 'pending' AND public_key IS NOT NULL AND sealed_share IS NOT NULL`,
+  failKey: `UPDATE keys SET status = 'failed', updated_at = ? WHERE key_id = ? AND status = 'pending'`,
+  replaceShare:
+    `UPDATE keys SET sealed_share = ?, version = ?, updated_at = ? ` +
+    `WHERE key_id = ? AND status = 'active' AND version = ?`,
+  replaceShareQuorum:
+    `UPDATE keys SET sealed_share = ?, version = ?, threshold = ?, parties = ?, updated_at = ? ` +
+    `WHERE key_id = ? AND status = 'active' AND version = ?`,
+  getKey: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ? AND application_id = ? AND status = 'active'`,
+  getKeyById: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ?`,
+  getKeyCursor: `SELECT created_at FROM keys WHERE key_id = ? AND application_id = ?`,
+  listKeysFirst:
+    `SELECT ${INFO_COLS} FROM keys WHERE application_id = ? AND status = 'active' ` +
+    `ORDER BY created_at, key_id LIMIT ?`,
+  listKeysAfter:
+    `SELECT ${INFO_COLS} FROM keys WHERE application_id = ? AND status = 'active' ` +
+    `AND (created_at, key_id) > (?, ?) ORDER BY created_at, key_id LIMIT ?`,
+  deleteKey: `DELETE FROM keys WHERE key_id = ? AND application_id = ?`,
+  countKeys: `SELECT COUNT(*) AS n FROM keys`,
+  countKeysByApp: `SELECT COUNT(*) AS n FROM keys WHERE application_id = ?`,
+  countKeysByStatus: `SELECT COUNT(*) AS n FROM keys WHERE status = ?`,
+  countKeysByAppStatus: `SELECT COUNT(*) AS n FROM keys WHERE application_id = ? AND status = ?`,
+
+  useRequestId:
+    `INSERT INTO request_ids (application_id, request_id, expires_at) VALUES (?, ?, ?) ` +
+    `ON CONFLICT (application_id, request_id) DO NOTHING`,
+  purgeRequestIds: `DELETE FROM request_ids WHERE expires_at <= ?`,
+
+  lastAudit: `SELECT ${AUDIT_COLS} FROM audit_log ORDER BY seq DESC LIMIT 1`,
+  insertAudit: `INSERT INTO audit_log (${AUDIT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  listAudit: `SELECT ${AUDIT_COLS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`,
+  listAuditByKey: `SELECT ${AUDIT_COLS} FROM audit_log WHERE key_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+
+  createMigrationsTable:
+    `CREATE TABLE IF NOT EXISTS schema_migrations (` +
+    `version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+  appliedMigrations: `SELECT version FROM schema_migrations ORDER BY version`,
+  recordMigration: `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+} as const;
+
+const pgCache = new Map<string, string>();
+/** Rewrites `?` placeholders to `$1..$n` (our SQL has no `?` inside literals). */
+export function toPgPlaceholders(sql: string): string {
+  let out = pgCache.get(sql);
+  if (out === undefined) {
+    let i = 0;
+    out = sql.replace(/\?/g, () => `$${++i}`);
+    pgCache.set(sql, out);
+  }
+  return out;
+}
+
+/** A raw row as either driver returns it. */
+export type RawRow = Record<string, unknown>;
+
+function corrupt(column: string): StoreError {
+  return new StoreError(StoreErrorCode.DB_ERROR, `stored ${column} column has an unexpected type`);
+}
+
+/** INTEGER/BIGINT column → number (PostgreSQL returns BIGINT as a decimal string). */
+export function num(row: RawRow, column: string): number {
+  const v = row[column];
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  throw corrupt(column);
+}
+
+function str(row: RawRow, column: string): string {
+  const v = row[column];
+  if (typeof v !== 'string') throw corrupt(column);
+  return v;
+}
+
+function strOrNull(row: RawRow, column: string): string | null {
+  const v = row[column];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw corrupt(column);
+  return v;
+}
+
+function bool(row: RawRow, column: string): boolean {
+  const v = row[column];
+  if (typeof v === 'boolean') return v;
+  if (v === 0 || v === 1) return v === 1;
+  throw corrupt(column);
+}
+
+function bytesOrNull(row: RawRow, column: string): Uint8Array | null {
+  const v = row[column];
+  if (v === null || v === undefined) return null;
+  if (v instanceof Uint8Array) return new Uint8Array(v); // copy: detach from the driver's Buffer pool
+  throw corrupt(column);
+}
+
+/** Uint8Array → Buffer view (both drivers bind Buffers as BLOB/BYTEA). */
+export function toBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function mapApplication(row: RawRow): ApplicationRecord {
+  return {
+    applicationId: str(row, 'application_id'),
+    name: str(row, 'name'),
+    algorithm: str(row, 'algorithm') as ApplicationRecord['algorithm'],
+    publicKey: str(row, 'public_key'),
+    role: str(row, 'role') as ApplicationRecord['role'],
+    enabled: bool(row, 'enabled'),
+    createdAt: num(row, 'created_at'),
+  };
+}
+
+export function mapKeyInfo(row: RawRow): KeyInfo {
+  return {
+    keyId: str(row, 'key_id'),
+    applicationId: str(row, 'application_id'),
+    scheme: str(row, 'scheme'),
+    threshold: num(row, 'threshold'),
+    parties: parseParties(str(row, 'parties')),
+    publicKey: strOrNull(row, 'public_key'),
+    status: str(row, 'status') as KeyStatus,
+    version: num(row, 'version'),
+    createdAt: num(row, 'created_at'),
+    updatedAt: num(row, 'updated_at'),
+  };
+}
+
+export function mapKeyRecord(row: RawRow): KeyRecord {
+  return { ...mapKeyInfo(row), sealedShare: bytesOrNull(row, 'sealed_share') };
+}
+
+export function mapAudit(row: RawRow): AuditRow {
+  return {
+    seq: num(row, 'seq'),
+    at: str(row, 'at'),
+    actor: str(row, 'actor'),
+    action: str(row, 'action'),
+    keyId: strOrNull(row, 'key_id'),
+    sessionId: strOrNull(row, 'session_id'),
+    result: str(row, 'result'),
+    detail: str(row, 'detail'),
+    prevHash: str(row, 'prev_hash'),
+    hash: str(row, 'hash'),
+  };
+}
+
+/** Parameters of {@link SQL.insertAudit}, in column order. */
+export function auditParams(row: AuditRow): unknown[] {
+  return [row.seq, row.at, row.actor, row.action, row.keyId, row.sessionId, row.result, row.detail, row.prevHash, row.hash];
+}
+
+/** Checks a row returned by an `appendAuditEntry` builder is well-formed before it is inserted. */
+export function checkAuditRow(row: AuditRow): void {
+  const ok =
+    Number.isSafeInteger(row.seq) &&
+    row.seq >= 1 &&
+    typeof row.at === 'string' &&
+    typeof row.actor === 'string' &&
+    typeof row.action === 'string' &&
+    (row.keyId === null || typeof row.keyId === 'string') &&
+    (row.sessionId === null || typeof row.sessionId === 'string') &&
+    typeof row.result === 'string' &&
+    typeof row.detail === 'string' &&
+    /^[0-9a-f]{64}$/.test(row.prevHash) &&
+    /^[0-9a-f]{64}$/.test(row.hash);
+  if (!ok) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'audit row is malformed');
+}

@@ -1,0 +1,371 @@
+/**
+ * SQLite implementation of {@link ShareStore} (better-sqlite3 v12; v13 needs Node 22).
+ *
+ * One file per node, WAL journal, `synchronous = FULL` (a committed request id or key state survives
+ * a power cut: "used at most once, also across crashes"), foreign keys on, 5 s busy timeout so
+ * several processes on one file wait instead of failing. The file (and its -wal/-shm companions,
+ * which SQLite creates with the same mode) is chmod 0600.
+ *
+ * better-sqlite3 is synchronous; each method runs its statement(s) to completion and returns a
+ * settled promise, so there is no interleaving inside one process. Multi-statement operations
+ * (migrate, appendAuditEntry, activateKey) run in `BEGIN IMMEDIATE` transactions.
+ */
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError, StoreErrorCode, wrapDbError } from './errors.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
+import { auditParams, checkAuditRow, mapApplication, mapAudit, mapKeyInfo, mapKeyRecord, num, SQL, toBuffer, type RawRow } from './sql.js';
+import type {
+  ApplicationRecord,
+  AuditRow,
+  CountKeysOptions,
+  KeyActivation,
+  KeyInfo,
+  KeyRecord,
+  ListAuditOptions,
+  ListKeysOptions,
+  NewApplication,
+  NewKey,
+  ShareReplacement,
+  ShareStore,
+} from './types.js';
+import {
+  checkActivation,
+  checkAuditSuccessor,
+  checkId,
+  checkListAudit,
+  checkListKeys,
+  checkNewApplication,
+  checkNewKey,
+  checkReplacement,
+  checkTime,
+} from './validate.js';
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Run pending migrations on open (default true). */
+  readonly migrate?: boolean;
+  /** Busy timeout in ms when another process holds the write lock (default 5000). */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) the SQLite database at `path` (`:memory:` for a throw-away one). */
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  const store = SqliteStore.open(path, options);
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+/** SQLite {@link ShareStore}. Construct with {@link openSqliteStore}. */
+export class SqliteStore implements ShareStore {
+  readonly dialect = 'sqlite' as const;
+  readonly #statements = new Map<string, Database.Statement>();
+  #closed = false;
+
+  private constructor(
+    /** The underlying connection (tests and diagnostics only; bypasses every check). */
+    readonly db: Database.Database,
+  ) {}
+
+  /** Synchronous open without migrating (see {@link openSqliteStore}). */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const memory = path === ':memory:';
+    let db: Database.Database;
+    try {
+      if (!memory) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      db = new Database(path);
+    } catch (err) {
+      throw wrapDbError(err);
+    }
+    try {
+      if (!memory) chmodSync(path, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    } catch (err) {
+      db.close();
+      throw wrapDbError(err);
+    }
+    return new SqliteStore(db);
+  }
+
+  /** Runs `fn` and turns its result / exception into a promise; wraps driver errors. */
+  #run<T>(fn: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreError(StoreErrorCode.CLOSED, 'the store is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(wrapDbError(err));
+    }
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  #get(sql: string, ...params: unknown[]): RawRow | undefined {
+    return this.#stmt(sql).get(...params) as RawRow | undefined;
+  }
+
+  #all(sql: string, ...params: unknown[]): RawRow[] {
+    return this.#stmt(sql).all(...params) as RawRow[];
+  }
+
+  #exec(sql: string, ...params: unknown[]): number {
+    return this.#stmt(sql).run(...params).changes;
+  }
+
+  migrate(): Promise<number> {
+    return this.#run(() => {
+      const apply = this.db.transaction((): number => {
+        this.db.exec(SQL.createMigrationsTable);
+        const applied = new Set(this.db.prepare(SQL.appliedMigrations).pluck().all() as number[]);
+        if ([...applied].some((v) => v > LATEST_SCHEMA_VERSION)) {
+          throw new StoreError(StoreErrorCode.SCHEMA_TOO_NEW, `database schema is newer than this code (version ${LATEST_SCHEMA_VERSION})`);
+        }
+        let count = 0;
+        for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+          if (applied.has(m.version)) continue;
+          try {
+            for (const statement of m.sqlite) this.db.exec(statement);
+          } catch (err) {
+            throw new StoreError(StoreErrorCode.MIGRATION_FAILED, `migration ${m.version} (${m.name}) failed: ${wrapDbError(err).message}`);
+          }
+          this.db.prepare(SQL.recordMigration).run(m.version, m.name, Date.now());
+          count++;
+        }
+        return count;
+      });
+      const count = apply.immediate();
+      if (count > 0) this.#statements.clear();
+      return count;
+    });
+  }
+
+  schemaVersion(): Promise<number> {
+    return this.#run(() => {
+      const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+      if (exists === undefined) return 0;
+      const row = this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as RawRow;
+      return num(row, 'v');
+    });
+  }
+
+  // ---- applications ----
+
+  createApplication(app: NewApplication): Promise<ApplicationRecord> {
+    return this.#run(() => {
+      const a = checkNewApplication(app);
+      this.#exec(SQL.insertApplication, a.applicationId, a.name, a.algorithm, a.publicKey, a.role, a.enabled ? 1 : 0, a.createdAt);
+      return { ...a };
+    });
+  }
+
+  getApplication(applicationId: string): Promise<ApplicationRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#get(SQL.getApplication, checkId(applicationId, 'applicationId'));
+      return row === undefined ? undefined : mapApplication(row);
+    });
+  }
+
+  listApplications(): Promise<ApplicationRecord[]> {
+    return this.#run(() => this.#all(SQL.listApplications).map(mapApplication));
+  }
+
+  setApplicationEnabled(applicationId: string, enabled: boolean): Promise<boolean> {
+    return this.#run(() => {
+      if (typeof enabled !== 'boolean') throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'enabled must be a boolean');
+      return this.#exec(SQL.setApplicationEnabled, enabled ? 1 : 0, checkId(applicationId, 'applicationId')) === 1;
+    });
+  }
+
+  // ---- keys ----
+
+  insertPendingKey(key: NewKey): Promise<KeyInfo> {
+    return this.#run(() => {
+      const k = checkNewKey(key);
+      this.#exec(SQL.insertPendingKey, k.keyId, k.applicationId, k.scheme, k.threshold, JSON.stringify(k.parties), k.createdAt, k.createdAt);
+      return {
+        keyId: k.keyId,
+        applicationId: k.applicationId,
+        scheme: k.scheme,
+        threshold: k.threshold,
+        parties: k.parties,
+        publicKey: null,
+        status: 'pending',
+        version: 0,
+        createdAt: k.createdAt,
+        updatedAt: k.createdAt,
+      };
+    });
+  }
+
+  storePendingShare(keyId: string, activation: KeyActivation): Promise<KeyRecord> {
+    return this.#run(() => {
+      checkId(keyId, 'keyId');
+      const a = checkActivation(activation);
+      return this.#updatePending(keyId, 'only a pending key can take a share', SQL.storePendingShare, a.publicKey, toBuffer(a.sealedShare), a.version, a.updatedAt, keyId);
+    });
+  }
+
+  activateKey(keyId: string, activation?: KeyActivation): Promise<KeyRecord> {
+    return this.#run(() => {
+      checkId(keyId, 'keyId');
+      const conflict = 'only a pending key with a stored share can be activated';
+      if (activation === undefined) return this.#updatePending(keyId, conflict, SQL.activateStoredKey, Date.now(), keyId);
+      const a = checkActivation(activation);
+      return this.#updatePending(keyId, conflict, SQL.activateKey, a.publicKey, toBuffer(a.sealedShare), a.version, a.updatedAt, keyId);
+    });
+  }
+
+  /** Runs an UPDATE guarded by `status = 'pending'` and returns the row, or explains why nothing changed. */
+  #updatePending(keyId: string, conflict: string, sql: string, ...params: unknown[]): KeyRecord {
+    const tx = this.db.transaction((): KeyRecord => {
+      const changed = this.#exec(sql, ...params);
+      const row = this.#get(SQL.getKeyById, keyId);
+      if (row === undefined) throw new StoreError(StoreErrorCode.KEY_NOT_FOUND, 'no such key');
+      if (changed !== 1) throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, conflict);
+      return mapKeyRecord(row);
+    });
+    return tx.immediate();
+  }
+
+  failKey(keyId: string, updatedAt?: number): Promise<boolean> {
+    return this.#run(() => {
+      const at = updatedAt === undefined ? Date.now() : checkTime(updatedAt, 'updatedAt');
+      return this.#exec(SQL.failKey, at, checkId(keyId, 'keyId')) === 1;
+    });
+  }
+
+  replaceShare(keyId: string, replacement: ShareReplacement): Promise<boolean> {
+    return this.#run(() => {
+      checkId(keyId, 'keyId');
+      const r = checkReplacement(replacement);
+      const share = toBuffer(r.sealedShare);
+      const changed = r.quorum
+        ? this.#exec(SQL.replaceShareQuorum, share, r.version, r.quorum.threshold, JSON.stringify(r.quorum.parties), r.updatedAt, keyId, r.expectedVersion)
+        : this.#exec(SQL.replaceShare, share, r.version, r.updatedAt, keyId, r.expectedVersion);
+      return changed === 1;
+    });
+  }
+
+  getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#get(SQL.getKey, checkId(keyId, 'keyId'), checkId(applicationId, 'applicationId'));
+      return row === undefined ? undefined : mapKeyRecord(row);
+    });
+  }
+
+  getKeyById(keyId: string): Promise<KeyRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#get(SQL.getKeyById, checkId(keyId, 'keyId'));
+      return row === undefined ? undefined : mapKeyRecord(row);
+    });
+  }
+
+  listKeys(applicationId: string, options?: ListKeysOptions): Promise<KeyInfo[]> {
+    return this.#run(() => {
+      checkId(applicationId, 'applicationId');
+      const { limit, after } = checkListKeys(options);
+      if (after === undefined) return this.#all(SQL.listKeysFirst, applicationId, limit).map(mapKeyInfo);
+      const cursor = this.#get(SQL.getKeyCursor, after, applicationId);
+      if (cursor === undefined) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'after must name a key of this application');
+      return this.#all(SQL.listKeysAfter, applicationId, num(cursor, 'created_at'), after, limit).map(mapKeyInfo);
+    });
+  }
+
+  deleteKey(applicationId: string, keyId: string): Promise<boolean> {
+    return this.#run(() => this.#exec(SQL.deleteKey, checkId(keyId, 'keyId'), checkId(applicationId, 'applicationId')) === 1);
+  }
+
+  countKeys(options: CountKeysOptions = {}): Promise<number> {
+    return this.#run(() => {
+      const app = options.applicationId === undefined ? undefined : checkId(options.applicationId, 'applicationId');
+      const status = options.status;
+      if (status !== undefined && status !== 'pending' && status !== 'active' && status !== 'failed') {
+        throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'status must be pending, active or failed');
+      }
+      const row =
+        app !== undefined && status !== undefined
+          ? this.#get(SQL.countKeysByAppStatus, app, status)
+          : app !== undefined
+            ? this.#get(SQL.countKeysByApp, app)
+            : status !== undefined
+              ? this.#get(SQL.countKeysByStatus, status)
+              : this.#get(SQL.countKeys);
+      return row === undefined ? 0 : num(row, 'n');
+    });
+  }
+
+  // ---- request ids ----
+
+  useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean> {
+    return this.#run(
+      () =>
+        this.#exec(SQL.useRequestId, checkId(applicationId, 'applicationId'), checkId(requestId, 'requestId'), checkTime(expiresAtMs, 'expiresAtMs')) === 1,
+    );
+  }
+
+  purgeExpiredRequestIds(nowMs: number): Promise<number> {
+    return this.#run(() => this.#exec(SQL.purgeRequestIds, checkTime(nowMs, 'nowMs')));
+  }
+
+  // ---- audit ----
+
+  appendAuditEntry(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+    return this.#run(() => {
+      const tx = this.db.transaction((): AuditRow => {
+        const lastRaw = this.#get(SQL.lastAudit);
+        const last = lastRaw === undefined ? undefined : mapAudit(lastRaw);
+        const row = build(last);
+        checkAuditRow(row);
+        checkAuditSuccessor(last, row);
+        this.#exec(SQL.insertAudit, ...auditParams(row));
+        return row;
+      });
+      return tx.immediate();
+    });
+  }
+
+  listAudit(options?: ListAuditOptions): Promise<AuditRow[]> {
+    return this.#run(() => {
+      const { afterSeq, limit, keyId } = checkListAudit(options);
+      const rows = keyId === undefined ? this.#all(SQL.listAudit, afterSeq, limit) : this.#all(SQL.listAuditByKey, keyId, afterSeq, limit);
+      return rows.map(mapAudit);
+    });
+  }
+
+  lastAudit(): Promise<AuditRow | undefined> {
+    return this.#run(() => {
+      const row = this.#get(SQL.lastAudit);
+      return row === undefined ? undefined : mapAudit(row);
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#statements.clear();
+      try {
+        this.db.close();
+      } catch (err) {
+        return Promise.reject(wrapDbError(err));
+      }
+    }
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The node's persistence interface ({@link ShareStore}) and its record types.
+ *
+ * One implementation per SQL dialect (SQLite via better-sqlite3, PostgreSQL via pg), same schema and
+ * migrations, chosen by URL in `openStore()`. Every node is its own security domain and has its own
+ * database (or, on PostgreSQL, its own schema).
+ *
+ * Conventions:
+ * - times are milliseconds since the Unix epoch (`number`), except audit `at` (ISO-8601 string,
+ *   because it is hashed into the chain exactly as stored);
+ * - hex is lower-case without `0x`;
+ * - tenancy: every key belongs to one application; `getKey(applicationId, keyId)` and
+ *   `listKeys(applicationId)` never return another application's key;
+ * - a key is inserted `pending` when its DKG starts and becomes `active` only when the protocol
+ *   finished and the node's sealed share is stored (`activateKey`), so a half-made key is never
+ *   served: `getKey`/`listKeys` only return `active` keys.
+ */
+
+/** Signature algorithm of an application's request-signing key. */
+export type AppAlgorithm = 'ed25519' | 'p256';
+/** `admin` may manage applications; `app` may only manage and use its own keys. */
+export type AppRole = 'admin' | 'app';
+
+/** An authenticated client identity (tenant). */
+export interface ApplicationRecord {
+  readonly applicationId: string;
+  readonly name: string;
+  readonly algorithm: AppAlgorithm;
+  /** Request-signing public key, lower-case hex. */
+  readonly publicKey: string;
+  readonly role: AppRole;
+  readonly enabled: boolean;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+/** Input of {@link ShareStore.createApplication}. */
+export interface NewApplication {
+  readonly applicationId: string;
+  readonly name: string;
+  readonly algorithm: AppAlgorithm;
+  readonly publicKey: string;
+  readonly role: AppRole;
+  /** Default `true`. */
+  readonly enabled?: boolean;
+  /** Default `Date.now()`. */
+  readonly createdAt?: number;
+}
+
+/** Lifecycle state of a key on this node. */
+export type KeyStatus = 'pending' | 'active' | 'failed';
+
+/** Public metadata of a key (what listings return; no share). */
+export interface KeyInfo {
+  readonly keyId: string;
+  readonly applicationId: string;
+  /** e.g. `frost-ed25519`, `ecdsa-secp256k1`. */
+  readonly scheme: string;
+  /** k of k-of-n: the number of players needed. */
+  readonly threshold: number;
+  /** The player indices holding shares (n = parties.length). */
+  readonly parties: readonly number[];
+  /** Group public key, lower-case hex; `null` while pending or failed. */
+  readonly publicKey: string | null;
+  readonly status: KeyStatus;
+  /** Share version: bumped by every refresh/reshare; bound into the sealed share's AEAD data. */
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A key with this node's sealed share (see `crypto/at-rest.ts`); `null` unless active. */
+export interface KeyRecord extends KeyInfo {
+  readonly sealedShare: Uint8Array | null;
+}
+
+/** Input of {@link ShareStore.insertPendingKey}. */
+export interface NewKey {
+  readonly keyId: string;
+  readonly applicationId: string;
+  readonly scheme: string;
+  readonly threshold: number;
+  readonly parties: readonly number[];
+  /** Default `Date.now()`. */
+  readonly createdAt?: number;
+}
+
+/** Input of {@link ShareStore.activateKey}: the output of a finished DKG / import. */
+export interface KeyActivation {
+  /** Group public key, lower-case hex. */
+  readonly publicKey: string;
+  /** This node's share, sealed with `sealShare(masterKey, {keyId, player, version}, share)`. */
+  readonly sealedShare: Uint8Array;
+  /** The version the share was sealed with. Default 1. */
+  readonly version?: number;
+  /** Default `Date.now()`. */
+  readonly updatedAt?: number;
+}
+
+/** Input of {@link ShareStore.replaceShare} (refresh / reshare of an active key). */
+export interface ShareReplacement {
+  /** The version the caller read; the update happens only if the stored version still equals it. */
+  readonly expectedVersion: number;
+  /** The new version (must be greater than `expectedVersion`); the new share is sealed with it. */
+  readonly version: number;
+  readonly sealedShare: Uint8Array;
+  /** New threshold / parties after a reshare (default: unchanged). */
+  readonly threshold?: number;
+  readonly parties?: readonly number[];
+  /** Default `Date.now()`. */
+  readonly updatedAt?: number;
+}
+
+/** Keyset pagination for {@link ShareStore.listKeys}: order is (createdAt, keyId) ascending. */
+export interface ListKeysOptions {
+  /** 1..1000, default 100. */
+  readonly limit?: number;
+  /** The `keyId` of the last key of the previous page (must belong to the same application). */
+  readonly after?: string;
+}
+
+/** Filter of {@link ShareStore.countKeys}. */
+export interface CountKeysOptions {
+  readonly applicationId?: string;
+  /** Default: every status. */
+  readonly status?: KeyStatus;
+}
+
+/**
+ * One stored audit-log row, exactly as hashed (see `audit/log.ts` for the chain rules; callers
+ * should use `appendAudit` / `verifyAuditChain`, not these raw rows).
+ */
+export interface AuditRow {
+  /** 1, 2, 3, ... without gaps. */
+  readonly seq: number;
+  /** ISO-8601 UTC time (`Date.prototype.toISOString()`). */
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly keyId: string | null;
+  readonly sessionId: string | null;
+  readonly result: string;
+  /** Canonical JSON (sorted keys) of a flat object of strings/numbers/booleans/null. */
+  readonly detail: string;
+  /** Lower-case hex of the previous row's hash (64 zeros for seq 1). */
+  readonly prevHash: string;
+  /** Lower-case hex SHA-256 of this row's canonical encoding. */
+  readonly hash: string;
+}
+
+/** Range of {@link ShareStore.listAudit}: rows with seq > afterSeq, ascending. */
+export interface ListAuditOptions {
+  /** Default 0 (from the start). */
+  readonly afterSeq?: number;
+  /** 1..10000, default 1000. */
+  readonly limit?: number;
+  /** Only rows about this key. */
+  readonly keyId?: string;
+}
+
+/** SQL dialect of a store. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** The node's persistence layer. All methods are async and reject with `StoreError`. */
+export interface ShareStore {
+  readonly dialect: StoreDialect;
+
+  /**
+   * Applies pending migrations in one transaction (PostgreSQL: under an advisory lock, so
+   * concurrent callers are safe). Idempotent. Resolves to the number of migrations applied.
+   * `openStore` calls it unless told not to.
+   */
+  migrate(): Promise<number>;
+  /** Highest applied migration version (0 on an empty database). */
+  schemaVersion(): Promise<number>;
+
+  // ---- applications ----
+  /** Rejects with `CONFLICT` if the id exists. */
+  createApplication(app: NewApplication): Promise<ApplicationRecord>;
+  getApplication(applicationId: string): Promise<ApplicationRecord | undefined>;
+  /** All applications, ordered by (createdAt, applicationId). */
+  listApplications(): Promise<ApplicationRecord[]>;
+  /** Resolves to `false` if the application does not exist. */
+  setApplicationEnabled(applicationId: string, enabled: boolean): Promise<boolean>;
+
+  // ---- keys ----
+  /**
+   * Inserts a key in state `pending` (version 0, no public key, no share) when its DKG starts.
+   * Rejects with `CONFLICT` if the key id exists, `APPLICATION_NOT_FOUND` for an unknown application.
+   */
+  insertPendingKey(key: NewKey): Promise<KeyInfo>;
+  /**
+   * Stores the DKG output (public key, sealed share, version) on a key that stays `pending` — for a
+   * two-phase create where the key is activated only once every node confirmed it. Rejects with
+   * `KEY_NOT_FOUND` or `KEY_STATE_CONFLICT` (not pending).
+   */
+  storePendingShare(keyId: string, activation: KeyActivation): Promise<KeyRecord>;
+  /**
+   * pending → active. With `activation`, stores the public key and sealed share in the same
+   * statement; without, the share must have been stored by `storePendingShare`. Rejects with
+   * `KEY_NOT_FOUND` or `KEY_STATE_CONFLICT` (not pending: already active or failed; or, without
+   * `activation`, no share stored yet).
+   */
+  activateKey(keyId: string, activation?: KeyActivation): Promise<KeyRecord>;
+  /** pending → failed. Resolves to `false` if the key does not exist or is not pending. */
+  failKey(keyId: string, updatedAt?: number): Promise<boolean>;
+  /**
+   * Compare-and-swap of an active key's sealed share (refresh / reshare): succeeds only if the key
+   * is active and its version equals `expectedVersion`. Resolves to `false` otherwise.
+   */
+  replaceShare(keyId: string, replacement: ShareReplacement): Promise<boolean>;
+  /**
+   * The application's **active** key, or `undefined` (unknown key, another application's key, or
+   * a pending/failed key). One primary-key lookup.
+   */
+  getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined>;
+  /** Any key by id, whatever its application and status (internal use: protocol sessions, admin). */
+  getKeyById(keyId: string): Promise<KeyRecord | undefined>;
+  /** The application's active keys, ordered by (createdAt, keyId), keyset-paginated. */
+  listKeys(applicationId: string, options?: ListKeysOptions): Promise<KeyInfo[]>;
+  /** Deletes the application's key (any status). Resolves to `false` if there was none. */
+  deleteKey(applicationId: string, keyId: string): Promise<boolean>;
+  /** Number of keys (every status unless filtered). */
+  countKeys(options?: CountKeysOptions): Promise<number>;
+
+  // ---- single-use request ids ----
+  /**
+   * Records a request id atomically. Resolves to `true` the first time, `false` if the id was
+   * already recorded for this application (a replay) — even if expired but not yet purged.
+   */
+  useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean>;
+  /** Deletes request ids with `expiresAt <= nowMs`; resolves to the number deleted. */
+  purgeExpiredRequestIds(nowMs: number): Promise<number>;
+
+  // ---- audit log (use audit/log.ts rather than these directly) ----
+  /**
+   * Appends one audit row atomically: inside one write transaction (SQLite `BEGIN IMMEDIATE`,
+   * PostgreSQL table lock) reads the last row, calls `build(last)` (synchronous, pure) and inserts
+   * its result. Rejects with `AUDIT_CONFLICT` if `build` returns a seq other than last.seq + 1.
+   */
+  appendAuditEntry(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow>;
+  /** Rows with seq > afterSeq in ascending order. */
+  listAudit(options?: ListAuditOptions): Promise<AuditRow[]>;
+  /** The row with the highest seq, or `undefined` if the log is empty. */
+  lastAudit(): Promise<AuditRow | undefined>;
+
+  /** Closes the database (pool). Further calls reject with `CLOSED`. Idempotent. */
+  close(): Promise<void>;
+}
