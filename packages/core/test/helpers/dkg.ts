@@ -5,10 +5,13 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import type { FrostPublic, FrostSecret, NonceCommitments, Nonces } from '@noble/curves/abstract/frost.js';
+import type { FrostPublic, FrostSecret, NonceCommitments } from '@noble/curves/abstract/frost.js';
 import {
   createDkgSession,
+  DKG_PROTOCOL_ID,
   dkgContext,
+  Session,
+  validateDkgParams,
   getSuite,
   lagrangeAtZero,
   randomBytes,
@@ -16,11 +19,11 @@ import {
   type FrostScheme,
   type KeyShare,
   type PartyId,
-  type Session,
   type Suite,
 } from '../../src/index.js';
 import { runNetwork, type NetworkOptions, type NetworkResult } from '../../src/testing/index.js';
-import { buildRound1 } from '../../src/protocols/dkg/round1.js';
+import { buildRound1, DkgRound1 } from '../../src/protocols/dkg/round1.js';
+import type { DkgState } from '../../src/protocols/dkg/state.js';
 import { encodeRound2 } from '../../src/protocols/dkg/messages.js';
 import { evalPolynomial, randomPolynomial } from '../../src/math/polynomial.js';
 
@@ -67,11 +70,12 @@ export function runDkg(
   scheme: FrostScheme,
   threshold: number,
   n: number,
-  opts: NetworkOptions & { parties?: readonly PartyId[]; sessionId?: Uint8Array } = {},
+  opts: NetworkOptions & { parties?: readonly PartyId[]; sessionId?: Uint8Array; replace?: ReadonlyMap<PartyId, Session<KeyShare>> } = {},
 ): DkgRun {
   const parties = opts.parties ?? range(n);
   const sessionId = opts.sessionId ?? randomBytes(16);
-  const res = runNetwork(makeSessions(scheme, threshold, parties, sessionId), opts);
+  const sessions = makeSessions(scheme, threshold, parties, sessionId).map((s) => opts.replace?.get(s.self) ?? s);
+  const res = runNetwork(sessions, opts);
   return { scheme, threshold, parties, sessionId, res };
 }
 
@@ -143,6 +147,25 @@ export class CraftedDealer {
   }
 }
 
+/**
+ * A misbehaving party that runs our real round logic (so its echoes and later rounds are
+ * self-consistent) but deals from a polynomial of the attacker's choice — possibly of the wrong
+ * degree.
+ */
+export function maliciousSession(dealer: CraftedDealer): Session<KeyShare> {
+  const cfg = validateDkgParams({ scheme: dealer.scheme, sessionId: dealer.sessionId, self: dealer.self, parties: dealer.parties, threshold: dealer.threshold });
+  const coefficients = [...dealer.coefficients];
+  const { payload, message } = buildRound1({ suite: cfg.suite, context: cfg.context, sessionId: cfg.sessionId, self: cfg.self, coefficients, chainCode: dealer.chainCode });
+  const state: DkgState = { cfg, coefficients, chainCode: dealer.chainCode, round1: new Map([[cfg.self, message]]), ownShare: undefined };
+  return new Session<KeyShare>({
+    sessionId: cfg.sessionId,
+    protocol: DKG_PROTOCOL_ID,
+    self: cfg.self,
+    parties: cfg.parties,
+    start: () => ({ out: [{ to: 'all', payload }], next: new DkgRound1(state) }),
+  });
+}
+
 /** Raw scalar bytes in the suite's endianness, without reduction (for out-of-range values). */
 export function rawScalarBytes(suite: Suite, v: bigint): Uint8Array {
   const out = new Uint8Array(suite.scalarLength);
@@ -185,7 +208,7 @@ export function signWithNoble(keys: readonly KeyShare[], signers: readonly Party
   const shares: Record<string, Uint8Array> = {};
   for (const r of round1) {
     const secret = nobleSecret(suite, byParty.get(r.p)!);
-    const share = suite.frost.signShare(secret, pub, r.nonces as Nonces, list, msg);
+    const share = suite.frost.signShare(secret, pub, r.nonces, list, msg);
     assert.ok(suite.frost.verifyShare(pub, list, msg, secret.identifier, share), `share of ${r.p} verifies`);
     shares[secret.identifier] = share;
   }

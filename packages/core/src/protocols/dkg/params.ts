@@ -18,7 +18,7 @@ const MAX_IDENTIFIER = 0xffff;
 
 export interface DkgParams {
   /** One of the FROST schemes (frost-ed25519, frost-secp256k1, frost-p256, frost-secp256k1-tr). */
-  readonly scheme: FrostScheme | string;
+  readonly scheme: string;
   /** Unique id of this run, agreed out of band before round 1 (1..64 bytes; checklist A2). */
   readonly sessionId: Uint8Array;
   /** This party's identifier (its Shamir x-coordinate). */
