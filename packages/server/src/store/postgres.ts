@@ -31,6 +31,7 @@ import type {
   KeyActivation,
   KeyInfo,
   KeyRecord,
+  KeyStatus,
   ListAuditOptions,
   ListKeysOptions,
   NewApplication,
@@ -48,6 +49,8 @@ import {
   checkNewKey,
   checkReplacement,
   checkTime,
+  checkSmallInt,
+  checkStatus,
 } from './validate.js';
 
 /** Options of {@link openPostgresStore}. */
@@ -292,6 +295,10 @@ export class PostgresStore implements ShareStore {
   async getKeyById(keyId: string): Promise<KeyRecord | undefined> {
     const rows = await this.#rows(SQL.getKeyById, [checkId(keyId, 'keyId')]);
     return rows[0] === undefined ? undefined : mapKeyRecord(rows[0]);
+  }
+
+  async listKeysByStatus(status: KeyStatus, limit: number): Promise<KeyRecord[]> {
+    return (await this.#rows(SQL.listKeysByStatus, [checkStatus(status), checkSmallInt(limit, 'limit', 1)])).map(mapKeyRecord);
   }
 
   async listKeys(applicationId: string, options?: ListKeysOptions): Promise<KeyInfo[]> {

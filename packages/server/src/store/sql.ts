@@ -45,6 +45,7 @@ export const SQL = {
     `WHERE key_id = ? AND status = 'active' AND version = ?`,
   getKey: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ? AND application_id = ? AND status = 'active'`,
   getKeyById: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ?`,
+  listKeysByStatus: `SELECT ${KEY_COLS} FROM keys WHERE status = ? ORDER BY created_at, key_id LIMIT ?`,
   getKeyCursor: `SELECT created_at FROM keys WHERE key_id = ? AND application_id = ?`,
   listKeysFirst:
     `SELECT ${INFO_COLS} FROM keys WHERE application_id = ? AND status = 'active' ` +

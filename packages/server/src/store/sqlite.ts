@@ -23,6 +23,7 @@ import type {
   KeyActivation,
   KeyInfo,
   KeyRecord,
+  KeyStatus,
   ListAuditOptions,
   ListKeysOptions,
   NewApplication,
@@ -40,6 +41,8 @@ import {
   checkNewKey,
   checkReplacement,
   checkTime,
+  checkSmallInt,
+  checkStatus,
 } from './validate.js';
 
 /** Options of {@link openSqliteStore}. */
@@ -275,6 +278,10 @@ export class SqliteStore implements ShareStore {
       const row = this.#get(SQL.getKeyById, checkId(keyId, 'keyId'));
       return row === undefined ? undefined : mapKeyRecord(row);
     });
+  }
+
+  listKeysByStatus(status: KeyStatus, limit: number): Promise<KeyRecord[]> {
+    return this.#run(() => this.#all(SQL.listKeysByStatus, checkStatus(status), checkSmallInt(limit, 'limit', 1)).map(mapKeyRecord));
   }
 
   listKeys(applicationId: string, options?: ListKeysOptions): Promise<KeyInfo[]> {

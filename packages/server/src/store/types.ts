@@ -216,6 +216,8 @@ export interface ShareStore {
   getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined>;
   /** Any key by id, whatever its application and status (internal use: protocol sessions, admin). */
   getKeyById(keyId: string): Promise<KeyRecord | undefined>;
+  /** Keys of every application in one status (startup recovery of `pending` keys), oldest first. */
+  listKeysByStatus(status: KeyStatus, limit: number): Promise<KeyRecord[]>;
   /** The application's active keys, ordered by (createdAt, keyId), keyset-paginated. */
   listKeys(applicationId: string, options?: ListKeysOptions): Promise<KeyInfo[]>;
   /** Deletes the application's key (any status). Resolves to `false` if there was none. */

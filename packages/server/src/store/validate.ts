@@ -6,6 +6,7 @@
 import { StoreError, StoreErrorCode } from './errors.js';
 import type {
   KeyActivation,
+  KeyStatus,
   ListAuditOptions,
   ListKeysOptions,
   NewApplication,
@@ -184,4 +185,10 @@ export function checkAuditSuccessor(
   if (row.seq !== expectedSeq || row.prevHash !== expectedPrev) {
     throw new StoreError(StoreErrorCode.AUDIT_CONFLICT, 'audit row does not extend the current chain head');
   }
+}
+
+/** A key status. */
+export function checkStatus(value: unknown): KeyStatus {
+  if (value !== 'pending' && value !== 'active' && value !== 'failed') throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'status must be pending, active or failed');
+  return value;
 }

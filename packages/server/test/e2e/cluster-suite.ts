@@ -28,7 +28,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     const headers: Record<string, string> = { ...s.headers, 'content-type': 'application/json' };
     tweak?.(headers);
     const url = tc.cluster.nodes.find((n) => n.player === player)!.apiUrl + path;
-    const r = await fetch(url, { method, headers, ...(body !== undefined ? { body: s.body } : {}) });
+    const r = await fetch(url, { method, headers, ...(body !== undefined ? { body: Buffer.from(s.body) } : {}) });
     return { status: r.status, body: (await r.json()) as { error?: { code: string } } & Record<string, unknown> };
   };
 
