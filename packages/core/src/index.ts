@@ -9,3 +9,4 @@ export * from './math/transcript.js';
 export * from './math/polynomial.js';
 export * from './protocols/key-share.js';
 export * from './protocols/dkg/index.js';
+export * from './protocols/frost/index.js';
