@@ -139,8 +139,20 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     await tc.waitReady();
   });
 
+  /** The active keys each node lists, queried node by node. */
+  const perNodeKeys = async (): Promise<Map<number, Set<string>>> => {
+    const m = new Map<number, Set<string>>();
+    for (const n of tc.cluster.nodes) {
+      const r = await raw(n.player, 'GET', '/v1/keys?limit=1000', undefined);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      m.set(n.player, new Set((r.body.keys as { keyId: string }[]).map((k) => k.keyId)));
+    }
+    return m;
+  };
+
   it('a node killed (-9) during key generation: the key is created everywhere or usable nowhere; earlier keys still sign', async () => {
     const client = tc.client({ timeoutMs: 15_000 });
+    const before = await perNodeKeys();
     const attempt = client.createKey({ scheme: 'frost-secp256k1', threshold: '2-of-3' }).then(
       (k) => ({ ok: true as const, k }),
       (e: unknown) => ({ ok: false as const, e }),
@@ -150,19 +162,25 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     const res = await attempt;
     tc.start(3);
     await tc.waitReady();
-    if (res.ok) {
-      // Created: every node serves it and it signs with any pair, including the restarted node.
+    // After the restart, pending keys are resolved (activated or failed) by asking the peers.
+    let added: Set<string>[] = [];
+    for (let i = 0; i < 100; i++) {
+      const now = await perNodeKeys();
+      added = [...now.entries()].map(([p, ids]) => new Set([...ids].filter((id) => !before.get(p)!.has(id))));
+      if (added.every((a) => a.size === added[0]!.size && [...a].every((id) => added[0]!.has(id)))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const sets = added.map((a) => [...a].sort().join(','));
+    assert.equal(new Set(sets).size, 1, `every node lists the same new keys: ${JSON.stringify(sets)}`);
+    if (res.ok) assert.deepEqual([...added[0]!], [res.k.keyId], 'a key reported as created exists on every node');
+    else assert.ok(res.e instanceof TsmError, String(res.e));
+    for (const keyId of added[0]!) {
+      const info = await client.getKey(keyId);
       for (const players of [[1, 3], [2, 3], [1, 2]]) {
         const m = enc.encode(`after crash ${players.join()}`);
-        const s = await client.sign({ keyId: res.k.keyId, message: m, players });
-        assert.ok(independentVerify('frost-secp256k1', res.k.publicKey, m, s.signature));
+        const s = await client.sign({ keyId, message: m, players });
+        assert.ok(independentVerify('frost-secp256k1', info.publicKey, m, s.signature));
       }
-    } else {
-      assert.ok(res.e instanceof TsmError, String(res.e));
-      // Not created: no node lists a key that the client was never told about as active with a share on all.
-      const listed = (await client.listKeys()).map((k) => k.keyId);
-      const ids = new Set(listed);
-      assert.equal(ids.size, listed.length);
     }
     for (const [scheme, keyId] of Object.entries(keyIds)) {
       const info = await client.getKey(keyId);
