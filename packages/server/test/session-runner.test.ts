@@ -60,7 +60,7 @@ describe('SessionRunner', () => {
     for (const p of [0, 1]) {
       const r = badRes[p]!;
       assert.equal(r.status, 'rejected');
-      const e = (r as PromiseRejectedResult).reason as SessionFailure;
+      const e = (r).reason as SessionFailure;
       assert.ok(e instanceof SessionFailure);
       assert.equal(e.code, 'PROTOCOL_ABORTED');
       assert.equal(e.protocolCode, ErrorCode.MALFORMED_MESSAGE);

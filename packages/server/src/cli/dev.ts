@@ -9,6 +9,24 @@ import { loadClusterFile } from '../config/cluster.js';
 import { initCluster } from './init.js';
 import { waitForCluster } from './status.js';
 
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+
+/** Render one pino JSON line as `HH:MM:SS LEVEL message key=value ...` (other lines unchanged). */
+export function prettyLogLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const { level, time, msg, pid: _pid, hostname: _h, ...rest } = o;
+    const t = typeof time === 'number' ? new Date(time).toISOString().slice(11, 19) : '';
+    const kv = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${t} ${LEVELS[level as number] ?? String(level)} ${typeof msg === 'string' ? msg : ''}${kv ? '  ' + kv : ''}`;
+  } catch {
+    return line;
+  }
+}
+
 export interface DevOptions {
   nodes: number;
   dir: string;
@@ -33,7 +51,7 @@ export async function runDev(o: DevOptions): Promise<void> {
   for (const n of cluster.nodes) {
     const child = spawn(process.execPath, [o.cliPath, 'node', 'start', '--config', join(dir, `node-${n.player}.json`)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TSM_LOG_PRETTY: '1' },
+      env: process.env,
     });
     const prefix = `[node-${n.player}] `;
     const pipe = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
@@ -43,7 +61,7 @@ export async function runDev(o: DevOptions): Promise<void> {
         buf += chunk;
         const lines = buf.split('\n');
         buf = lines.pop() ?? '';
-        for (const l of lines) out.write(prefix + l + '\n');
+        for (const l of lines) out.write(prefix + prettyLogLine(l) + '\n');
       });
     };
     pipe(child.stdout, process.stdout);

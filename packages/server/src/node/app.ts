@@ -40,6 +40,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: d.logLevel === 'silent' ? false : { level: d.logLevel ?? 'info', redact: ['req.headers["x-tsm-signature"]'] },
     bodyLimit: MAX_BODY,
+    disableRequestLogging: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     genReqId: () => toHex(randomBytes(8)),
   });
@@ -80,6 +81,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     const route = req.routeOptions.url ?? 'unknown';
     d.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
     d.metrics.httpDuration.observe({ route }, reply.elapsedTime / 1000);
+    req.log.debug({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   /** Every /v1 route except health and the OpenAPI document is authenticated. */

@@ -55,9 +55,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     if (!(await store.getApplication(a.applicationId)))
       await store.createApplication({ applicationId: a.applicationId, name: a.name, algorithm: a.algorithm, publicKey: a.publicKey, role: a.role });
   }
-  let logRef: { warn(o: object, m?: string): void; info(o: object, m?: string): void } | undefined;
+  const logRef: { current?: { warn(o: object, m?: string): void; info(o: object, m?: string): void } } = {};
   const transport = new PeerTransport({
-    logger: { info: (o, m) => logRef?.info(o, m), warn: (o, m) => logRef?.warn(o, m) },
+    logger: { info: (o, m) => logRef.current?.info(o, m), warn: (o, m) => logRef.current?.warn(o, m) },
     self: config.player,
     listen: config.peer,
     identity: { certPem, keyPem },
@@ -67,7 +67,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const runner = new SessionRunner(mux.defaultChannel, {
     timeoutMs: config.sessionTimeoutMs,
     onProtocolError: ({ channel, error }) =>
-      logRef?.warn({ session: channel, code: error.code, culprits: error.culprits, round: error.round }, 'protocol session aborted'),
+      logRef.current?.warn({ session: channel, code: error.code, culprits: error.culprits, round: error.round }, 'protocol session aborted'),
   });
   const keys = new KeyService({ player: config.player, cluster, store, masterKey: mk.key, runner, metrics });
   const app = buildApp({
@@ -81,7 +81,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     timeoutMs: config.sessionTimeoutMs,
   });
   const log = app.log;
-  logRef = log;
+  logRef.current = log;
   if (mk.insecurePermissions) log.warn({ file: config.masterKeyFile }, 'master key file is readable by group/others: chmod 600 it');
   const recovery = new KeyRecovery(config.player, mux, store, (o, m) => log.info(o, m));
   await transport.start();

@@ -93,8 +93,8 @@ export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'post
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (d: Buffer) => logs.set(p, (logs.get(p) ?? '') + d.toString());
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
     procs.set(p, child);
     child.on('exit', () => {
       if (procs.get(p) === child) procs.delete(p);
