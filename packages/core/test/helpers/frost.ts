@@ -127,7 +127,7 @@ export function nobleSecret(suite: Suite, k: KeyShare): FrostSecret {
 }
 
 /** An RNG that serves pre-drawn byte strings in order (and records nothing else). */
-export function replayRng(chunks: readonly Uint8Array[]): (n: number) => Uint8Array {
+export function replayRng(chunks: readonly Uint8Array[]): (n?: number) => Uint8Array<ArrayBuffer> {
   const queue = chunks.map((c) => c.slice());
   return (n) => {
     const c = queue.shift();
