@@ -16,7 +16,7 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { equalBytes } from '../math/bytes.js';
-import { transcriptHash, u32be } from '../math/transcript.js';
+import { transcriptHash } from '../math/transcript.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope, Reader, Writer } from './codec.js';
 import type { InboundMessage, OutboundMessage, ProtocolStart, Round, RoundOutput } from './round.js';
 
