@@ -10,6 +10,7 @@ type Group = () => Promise<BenchRow[]>;
 const groups: Record<string, () => Promise<Group>> = {
   dkg: async () => (await import('./dkg.js')).benchDkg,
   frost: async () => (await import('./frost.js')).benchFrost,
+  cluster: async () => (await import('./cluster.js')).benchCluster,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

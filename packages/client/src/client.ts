@@ -423,6 +423,8 @@ export class TsmClient {
   readonly timeoutMs: number;
   readonly primary: number;
   readonly #nodes: Map<number, Endpoint>;
+  /** Public descriptions of keys already fetched (a key's scheme, players and public key do not change). */
+  readonly #keyCache = new Map<string, KeyInfo>();
   readonly #credentials: ApplicationCredentials;
   readonly #fetch: (input: string, init: RequestInit) => Promise<Response>;
 
@@ -727,6 +729,7 @@ export class TsmClient {
         ...(silent[0] !== undefined ? { node: silent[0] } : {}),
       });
     }
+    this.#keyCache.set(keyId, key);
     return key;
   }
 
@@ -746,7 +749,7 @@ export class TsmClient {
     if (params.players !== undefined) requested = checkPlayers(params.players, 'players');
     if (params.publicKey !== undefined && !strictHex(params.publicKey)) throw invalidArgument('invalid publicKey (expected lower-case hex)');
 
-    const key = await this.getKey(keyId);
+    const key = this.#keyCache.get(keyId) ?? (await this.getKey(keyId));
     if (params.publicKey !== undefined && key.publicKey !== params.publicKey)
       throw new TsmError('PUBLIC_KEY_MISMATCH', `key ${keyId} does not have the expected public key`);
     const scheme = key.scheme;
@@ -771,8 +774,16 @@ export class TsmClient {
 
     const signers = requested ?? (await this.#firstHealthy(key.players.filter((p) => this.#nodes.has(p)), k));
     this.#requireConfigured(signers);
-    const results = await this.#fanOutAll(signers, 'POST', path, { message: messageHex, players: signers }, parseSignResult);
-    const suspects = results.filter((r) => !valid(r.value)).map((r) => r.player);
+    let results: { player: number; value: SignResult }[];
+    try {
+      results = await this.#fanOutAll(signers, 'POST', path, { message: messageHex, players: signers }, parseSignResult);
+    } catch (e) {
+      this.#keyCache.delete(keyId);
+      throw e;
+    }
+    // Identical answers are verified once; otherwise each answer is checked to name the suspects.
+    const identical = results.every((r) => r.value.signature === results[0]?.value.signature && r.value.publicKey === results[0]?.value.publicKey && r.value.keyId === results[0]?.value.keyId);
+    const suspects = identical ? [] : results.filter((r) => !valid(r.value)).map((r) => r.player);
     const result = requireAgreement(results, 'signatures', suspects);
     if (!valid(result))
       throw new TsmError('INVALID_SIGNATURE', `the signature returned by nodes ${describeNodes(signers)} does not verify under key ${keyId}`, {

@@ -1,8 +1,11 @@
 /**
  * SQLite implementation of {@link ShareStore} (better-sqlite3 v12; v13 needs Node 22).
  *
- * One file per node, WAL journal, `synchronous = FULL` (a committed request id or key state survives
- * a power cut: "used at most once, also across crashes"), foreign keys on, 5 s busy timeout so
+ * One file per node, WAL journal with `synchronous = NORMAL` (every commit survives a process crash,
+ * kill -9 included; the WAL is fsynced at checkpoints), and every write of key material (a share
+ * stored, activated or replaced) is committed with `synchronous = FULL`, which fsyncs the WAL and so
+ * also makes every earlier commit (request ids, audit entries) durable against a power cut.
+ * Foreign keys on, 5 s busy timeout so
  * several processes on one file wait instead of failing. The file (and its -wal/-shm companions,
  * which SQLite creates with the same mode) is chmod 0600.
  *
@@ -91,7 +94,7 @@ export class SqliteStore implements ShareStore {
     try {
       if (!memory) chmodSync(path, 0o600);
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     } catch (err) {
@@ -217,22 +220,32 @@ export class SqliteStore implements ShareStore {
     });
   }
 
+  /** Run `fn` with `synchronous = FULL` (its commit is fsynced, and with it the whole WAL so far). */
+  #durable<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return fn();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
   storePendingShare(keyId: string, activation: KeyActivation): Promise<KeyRecord> {
-    return this.#run(() => {
+    return this.#run(() => this.#durable(() => {
       checkId(keyId, 'keyId');
       const a = checkActivation(activation);
       return this.#updatePending(keyId, 'only a pending key can take a share', SQL.storePendingShare, a.publicKey, toBuffer(a.sealedShare), a.version, a.updatedAt, keyId);
-    });
+    }));
   }
 
   activateKey(keyId: string, activation?: KeyActivation): Promise<KeyRecord> {
-    return this.#run(() => {
+    return this.#run(() => this.#durable(() => {
       checkId(keyId, 'keyId');
       const conflict = 'only a pending key with a stored share can be activated';
       if (activation === undefined) return this.#updatePending(keyId, conflict, SQL.activateStoredKey, Date.now(), keyId);
       const a = checkActivation(activation);
       return this.#updatePending(keyId, conflict, SQL.activateKey, a.publicKey, toBuffer(a.sealedShare), a.version, a.updatedAt, keyId);
-    });
+    }));
   }
 
   /** Runs an UPDATE guarded by `status = 'pending'` and returns the row, or explains why nothing changed. */
@@ -255,7 +268,7 @@ export class SqliteStore implements ShareStore {
   }
 
   replaceShare(keyId: string, replacement: ShareReplacement): Promise<boolean> {
-    return this.#run(() => {
+    return this.#run(() => this.#durable(() => {
       checkId(keyId, 'keyId');
       const r = checkReplacement(replacement);
       const share = toBuffer(r.sealedShare);
@@ -263,7 +276,7 @@ export class SqliteStore implements ShareStore {
         ? this.#exec(SQL.replaceShareQuorum, share, r.version, r.quorum.threshold, JSON.stringify(r.quorum.parties), r.updatedAt, keyId, r.expectedVersion)
         : this.#exec(SQL.replaceShare, share, r.version, r.updatedAt, keyId, r.expectedVersion);
       return changed === 1;
-    });
+    }));
   }
 
   getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined> {
