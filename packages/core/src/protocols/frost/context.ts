@@ -41,7 +41,8 @@ export function signContext(p: FrostSignParams): SignContext {
   const signers = [...p.signers];
   for (let i = 0; i < signers.length; i++) {
     const id = signers[i]!;
-    if (!Number.isSafeInteger(id)) bad('signer identifiers must be integers');
+    // Identifiers travel as u16 in the engine envelope.
+    if (!Number.isSafeInteger(id) || id < 1 || id > 0xffff) bad('signer identifiers must be integers in 1..65535');
     if (i > 0 && id <= signers[i - 1]!) bad('signers must be sorted ascending without duplicates');
     if (!key.parties.includes(id)) bad(`party ${id} holds no share of this key`);
   }

@@ -1,6 +1,6 @@
 /**
  * `frost-sign/v1`: FROST threshold signing (RFC 9591) as an engine session, in the
- * coordinator-free broadcast variant (RFC 9591 §5 notes the coordinator can be removed): every
+ * coordinator-free broadcast variant (RFC 9591 §7.5, removing the Coordinator role): every
  * signer broadcasts its commitment, every signer computes the signing package, broadcasts its
  * signature share and aggregates. Spec: docs/protocols/frost.md.
  *
