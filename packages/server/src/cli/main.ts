@@ -81,7 +81,14 @@ program
   .option('--credentials <file>', 'application credentials (default .tsm/dev/admin.key, or $TSM_CREDENTIALS)')
   .option('--timeout <seconds>', 'request timeout in seconds (default 60)')
   .option('--json', 'machine-readable JSON output')
-  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({
+    // Usage errors follow the CLI's error conventions: one line, or JSON with --json.
+    outputError: (str) => {
+      const message = str.replace(/^error: /, '').replace(/\s+/g, ' ').trim();
+      if (wantsJson()) process.stderr.write(JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message } }) + '\n');
+      else process.stderr.write(`tsm: error: ${message} (run with --help for usage)\n`);
+    },
+  })
   .exitOverride();
 
 const g = (): GlobalOpts => program.opts<GlobalOpts>();
