@@ -37,8 +37,10 @@ describe('frost-sign/v1 sessions', () => {
   });
 
   it('the same key signs many messages (cached prepared key, precomputed verifying shares)', () => {
-    const keys = dealKeyShares('frost-secp256k1', 2, 3);
-    for (let i = 0; i < 6; i++) expectSigned(runSign(keys, i % 2 === 0 ? [1, 2] : [2, 3], utf8(`message ${i}`)));
+    for (const scheme of SCHEMES) {
+      const keys = dealKeyShares(scheme, 2, 3);
+      for (let i = 0; i < 6; i++) expectSigned(runSign(keys, i % 2 === 0 ? [1, 2] : [2, 3], utf8(`message ${i}`)));
+    }
   });
 
   it('Taproot keys with odd-y tweaked group keys sign valid BIP340 signatures', () => {
