@@ -18,7 +18,7 @@ import {
   getSuite,
   ProtocolError,
   randomBytes,
-  type FrostSigningNonces,
+  FrostSigningNonces,
   type KeyShare,
 } from '../src/index.js';
 import { dealKeyShares, hex, replayRng, SCHEMES, utf8 } from './helpers/frost.js';
@@ -87,6 +87,12 @@ describe('FROST signing nonces are single use', () => {
       seen.add(hex(c.hiding)).add(hex(c.binding));
     }
     assert.equal(seen.size, 40);
+  });
+
+  it('nonces cannot be constructed from chosen scalars (only commit() makes them)', () => {
+    const cs = frostCiphersuite(getSuite('frost-ed25519'));
+    const Ctor = FrostSigningNonces as unknown as new (...args: unknown[]) => FrostSigningNonces;
+    assert.throws(() => new Ctor(Symbol('SigningNonces.create'), cs, 1, 5n, 7n), isCode(ErrorCode.INVALID_PARAMETERS));
   });
 
   it('printing or serializing nonces shows no secret', () => {

@@ -58,6 +58,9 @@ interface Secrets {
   readonly e: bigint;
 }
 
+/** Module-private construction token: nonces only come from {@link commit} (never from chosen scalars). */
+const CREATE: unique symbol = Symbol('SigningNonces.create');
+
 let takeSecrets: (n: SigningNonces) => Secrets;
 let peekSecrets: (n: SigningNonces) => Secrets;
 
@@ -88,7 +91,8 @@ export class SigningNonces {
   }
 
   /** @internal Use {@link commit}. */
-  constructor(cs: FrostCiphersuite, id: PartyId, d: bigint, e: bigint) {
+  constructor(token: typeof CREATE, cs: FrostCiphersuite, id: PartyId, d: bigint, e: bigint) {
+    if (token !== CREATE) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'signing nonces are created by commit()');
     const G = cs.suite.G;
     const D = G.multiply(d); // constant-time: d is secret
     const E = G.multiply(e);
@@ -143,7 +147,7 @@ export function commitWithShare(cs: FrostCiphersuite, id: PartyId, secretShareBy
     const d = nonceGenerate(cs, secretShareBytes, random(32));
     const e = nonceGenerate(cs, secretShareBytes, random(32));
     // A zero nonce has probability ~2^-252 and would give the identity as commitment: redraw.
-    if (d !== 0n && e !== 0n) return new SigningNonces(cs, id, d, e);
+    if (d !== 0n && e !== 0n) return new SigningNonces(CREATE, cs, id, d, e);
   }
 }
 

@@ -1,17 +1,18 @@
 /**
  * A key prepared for FROST signing: the public key package decoded once (each point validated
- * with `suite.decodePoint` the first time it is needed, verifying shares lazily since a signature
- * only needs those of its signers) and, for Taproot, normalised to an even-y group key exactly like noble's `schnorr_FROST`
- * (`adjustPublic` / `adjustSecret`, protocols.md §1.10): if PK has odd y, PK ← −PK, every
- * Y_j ← −Y_j and every s_j ← −s_j. The KeyShare of a Taproot key already holds the TapTweaked
- * key (the DKG applies `suite.adjustDkgKey`); signing only applies this even-y normalisation.
+ * with `suite.decodePoint` the first time it is needed; verifying shares lazily, since a
+ * signature only needs those of its signers) and, for Taproot, normalised to an even-y group key
+ * exactly like noble's `schnorr_FROST` (`adjustPublic` / `adjustSecret`, protocols.md §1.10): if
+ * PK has odd y, PK ← −PK, every Y_j ← −Y_j and every s_j ← −s_j. The KeyShare of a Taproot key
+ * already holds the TapTweaked key (the DKG applies `suite.adjustDkgKey`); signing only applies
+ * this even-y normalisation.
  *
  * Prepared keys are cached per KeyShare / PublicKeyPackage object (a WeakMap, so the cache lives
- * exactly as long as the caller keeps the key object), so a node that signs repeatedly with a
- * loaded key decodes and validates its points once. Key objects are treated as immutable. Verifying shares that are used repeatedly
- * get a wNAF precomputation table (RFC 9591 §5.4 multiplies Y_j by the public c·λ_j on every
- * signature) after a few uses, which trades ~100 KB of memory per hot share for a ~4× faster
- * multiplication.
+ * exactly as long as the caller keeps the key object): a node that signs repeatedly with a loaded
+ * key decodes and validates its points once. Key objects are treated as immutable. Verifying
+ * shares used repeatedly get a wNAF precomputation table (RFC 9591 §5.4 multiplies Y_j by the
+ * public c·λ_j on every signature) from their third use, which trades ~100 KB of memory per hot
+ * share for a ~3× faster multiplication.
  *
  * Nothing secret is cached: the secret share is decoded from the KeyShare on each signing.
  */
