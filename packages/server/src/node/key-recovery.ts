@@ -84,10 +84,24 @@ export class KeyRecovery {
     });
   }
 
-  /** One pass over the pending keys; returns how many are still undecided. */
+  /**
+   * The keys left pending by an earlier run of this node. Taken once, before the node serves
+   * requests: keys that become pending later belong to key generations in progress.
+   */
+  private leftover: { keyId: string; parties: number[]; hasShare: boolean }[] | undefined;
+
+  async snapshot(): Promise<number> {
+    this.leftover = await this.store.listPendingKeys();
+    return this.leftover.length;
+  }
+
+  /** One pass over the leftover pending keys; returns how many are still undecided. */
   async runOnce(): Promise<number> {
     let undecided = 0;
-    for (const k of await this.store.listPendingKeys()) {
+    if (this.leftover === undefined) await this.snapshot();
+    const still: typeof this.leftover = [];
+    for (const k of this.leftover ?? []) {
+      if ((await this.store.keyStatus(k.keyId)) !== 'pending') continue;
       if (!k.hasShare) {
         await this.store.failKey(k.keyId);
         this.log({ keyId: k.keyId }, 'pending key without a share marked failed');
@@ -101,8 +115,12 @@ export class KeyRecovery {
       } else if (answers.includes('failed') || answers.includes('unknown')) {
         await this.store.failKey(k.keyId);
         this.log({ keyId: k.keyId }, 'pending key marked failed: a peer failed it');
-      } else undecided++;
+      } else {
+        undecided++;
+        still.push(k);
+      }
     }
+    this.leftover = still;
     return undecided;
   }
 

@@ -85,6 +85,8 @@ export interface KeyServiceDeps {
   masterKey: MasterKey;
   runner: SessionRunner;
   metrics: NodeMetrics;
+  /** Called with unexpected (non-protocol) errors, for the log. Never receives key material. */
+  onInternalError?: (op: string, err: unknown) => void;
   /** Cache of decrypted, validated key shares (signing hot path). */
   cacheSize?: number;
 }
@@ -144,6 +146,7 @@ export class KeyService {
     } catch (e) {
       await this.d.store.failKey(keyId).catch(() => undefined);
       const api = failureToApi(e);
+      if (api.code === 'INTERNAL') this.d.onInternalError?.('key.create', e);
       this.d.metrics.errors.inc({ code: api.code });
       await this.d.store
         .audit({ actor: caller.applicationId, action: 'key.create', keyId, sessionId: toHex(sid), result: api.code, detail: { scheme: body.scheme, threshold: body.threshold } })
@@ -192,6 +195,7 @@ export class KeyService {
       return { keyId, signature: toHex(res.signature), publicKey: toHex(share.publicKey) };
     } catch (e) {
       const api = failureToApi(e);
+      if (api.code === 'INTERNAL') this.d.onInternalError?.('key.sign', e);
       this.d.metrics.errors.inc({ code: api.code });
       await this.d.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(sid), result: api.code }).catch(() => undefined);
       throw api;

@@ -69,7 +69,15 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     onProtocolError: ({ channel, error }) =>
       logRef.current?.warn({ session: channel, code: error.code, culprits: error.culprits, round: error.round }, 'protocol session aborted'),
   });
-  const keys = new KeyService({ player: config.player, cluster, store, masterKey: mk.key, runner, metrics });
+  const keys = new KeyService({
+    player: config.player,
+    cluster,
+    store,
+    masterKey: mk.key,
+    runner,
+    metrics,
+    onInternalError: (op, err) => logRef.current?.warn({ op, err: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error' }, 'internal error'),
+  });
   const app = buildApp({
     player: config.player,
     cluster,
@@ -84,6 +92,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   logRef.current = log;
   if (mk.insecurePermissions) log.warn({ file: config.masterKeyFile }, 'master key file is readable by group/others: chmod 600 it');
   const recovery = new KeyRecovery(config.player, mux, store, (o, m) => log.info(o, m));
+  const leftover = await recovery.snapshot();
+  if (leftover > 0) log.info({ keys: leftover }, 'resolving keys left pending by a crash');
   await transport.start();
   await app.listen({ host: config.api.host, port: config.api.port });
   recovery.start();

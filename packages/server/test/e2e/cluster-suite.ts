@@ -21,6 +21,22 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
   after(async () => {
     await tc?.stop();
   });
+  // On a failure, show the nodes' warnings and errors.
+  const dumpLogs = () => {
+    for (const n of tc.cluster.nodes) {
+      const lines = tc.logs(n.player).split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !/ECONNREFUSED|outbound connection error/.test(l));
+      if (lines.length > 0) console.error(`--- node ${n.player}\n${lines.slice(-15).join('\n')}`);
+    }
+  };
+  const test = (name: string, fn: () => Promise<void>) =>
+    it(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        dumpLogs();
+        throw e;
+      }
+    });
 
   /** Send a raw signed request to one node. */
   const raw = async (player: number, method: string, path: string, body: string | undefined, tweak?: (h: Record<string, string>) => void, cred = tc.admin) => {
@@ -32,7 +48,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     return { status: r.status, body: (await r.json()) as { error?: { code: string } } & Record<string, unknown> };
   };
 
-  it('creates a key of every scheme and signs in fan-out and primary mode (independently verified)', async () => {
+  test('creates a key of every scheme and signs in fan-out and primary mode (independently verified)', async () => {
     const client = tc.client();
     const primary = tc.client({ mode: 'primary', primary: 2 });
     for (const scheme of FROST_SCHEMES) {
@@ -56,7 +72,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     assert.equal((await client.getKey(k.keyId)).publicKey, k.publicKey);
   });
 
-  it('the CLI creates, shows, signs and verifies (JSON output)', async () => {
+  test('the CLI creates, shows, signs and verifies (JSON output)', async () => {
     const c = await tc.cli(['keys', 'create', '--scheme', 'frost-secp256k1', '--threshold', '2-of-3', '--json']);
     assert.equal(c.code, 0, c.stderr);
     const key = JSON.parse(c.stdout) as { keyId: string; scheme: string; threshold: string; players: number[]; publicKey: string };
@@ -78,7 +94,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     assert.equal((JSON.parse(unknown.stderr) as { error: { code: string } }).error.code, 'KEY_NOT_FOUND');
   });
 
-  it('refuses bad input with stable 4xx codes and keeps serving', async () => {
+  test('refuses bad input with stable 4xx codes and keeps serving', async () => {
     const cases: [string, Awaited<ReturnType<typeof raw>>, number, string][] = [
       ['malformed JSON', await raw(1, 'POST', '/v1/keys', '{"scheme":'), 400, 'BAD_REQUEST'],
       ['missing field', await raw(1, 'POST', '/v1/keys', JSON.stringify({ scheme: 'frost-ed25519' })), 400, 'BAD_REQUEST'],
@@ -107,7 +123,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     assert.equal((await tc.client().listKeys()).length, before);
   });
 
-  it("another application gets 404 for a key it does not own", async () => {
+  test("another application gets 404 for a key it does not own", async () => {
     const kp = generateApplicationKey('p256');
     const app = await tc.client().createApplication({ name: 'tenant-b', publicKey: kp.publicKey, algorithm: 'p256', role: 'app' });
     const cred = { applicationId: app.applicationId, algorithm: 'p256' as const, privateKey: kp.privateKey, publicKey: kp.publicKey };
@@ -122,7 +138,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     assert.equal(nonAdmin.status, 403);
   });
 
-  it('signs with one node stopped, and reports quorum unavailable with two stopped', async () => {
+  test('signs with one node stopped, and reports quorum unavailable with two stopped', async () => {
     const keyId = keyIds['frost-ed25519']!;
     const k = await tc.client().getKey(keyId);
     await tc.kill(3);
@@ -150,7 +166,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     return m;
   };
 
-  it('a node killed (-9) during key generation: the key is created everywhere or usable nowhere; earlier keys still sign', async () => {
+  test('a node killed (-9) during key generation: the key is created everywhere or usable nowhere; earlier keys still sign', async () => {
     const client = tc.client({ timeoutMs: 15_000 });
     const before = await perNodeKeys();
     const attempt = client.createKey({ scheme: 'frost-secp256k1', threshold: '2-of-3' }).then(
@@ -190,7 +206,17 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     }
   });
 
-  it('serves health, metrics (no secrets) and the OpenAPI document', async () => {
+  test("every node's audit log verifies with tsm audit verify", async () => {
+    for (const n of tc.cluster.nodes) {
+      const r = await tc.cli(['audit', 'verify', '--config', `${tc.dir}/node-${n.player}.json`, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { ok: boolean; entries: number };
+      assert.equal(out.ok, true);
+      assert.ok(out.entries >= 5, `node ${n.player} has ${out.entries} audit entries`);
+    }
+  });
+
+  test('serves health, metrics (no secrets) and the OpenAPI document', async () => {
     const base = tc.cluster.nodes[0]!.apiUrl;
     const h = (await (await fetch(base + '/v1/health')).json()) as { status: string; player: number };
     assert.equal(h.status, 'ok');
