@@ -155,8 +155,9 @@ const ed25519Suite = makeSuite({
     try {
       // FROST(Ed25519) signatures are RFC 8032 signatures (RFC 9591 §6.1): verify them with noble's
       // RFC 8032 verifier in strict mode (canonical encodings, s < L, cofactored equation, small-order
-      // A rejected). ed25519_FROST.verify gives the same answers on FROST output but re-runs the
-      // prime-order-subgroup check on R and A (a full scalar multiplication each): ~3.5x slower.
+      // A rejected). ed25519_FROST.verify additionally rejects R or A with a small-order component
+      // (a full scalar multiplication each, ~3.5x slower); FROST never outputs such an R (it is a
+      // sum of subgroup-checked commitments) and group keys are subgroup-checked on load.
       return ed25519.verify(sig, msg, pk, { zip215: false });
     } catch {
       return false;
