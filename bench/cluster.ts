@@ -29,7 +29,7 @@ async function latencies(n: number, f: (i: number) => Promise<unknown>): Promise
 }
 
 function rowOf(base: { suite: string; op: string; impl?: string }, t: number[], extra: Record<string, string | number> = {}): BenchRow {
-  return { impl: 'opentsm', threshold: '2-of-3', ...base, runs: t.length, median_ms: round(percentile(t, 50)), p99_ms: round(percentile(t, 99)), ...extra } as BenchRow;
+  return { impl: 'opentsm', threshold: '2-of-3', ...base, runs: t.length, median_ms: round(percentile(t, 50)), p99_ms: round(percentile(t, 99)), ...extra };
 }
 
 async function throughput(client: TsmClient, keyId: string, clients: number, seconds: number): Promise<{ perSec: number; lat: number[] }> {

@@ -119,9 +119,9 @@ function makeSuite(spec: SuiteSpec): Suite {
         if (v !== 0n) return v;
       }
     },
-    encodePublicKey: spec.encodePublicKey,
-    verify: spec.verify,
-    adjustDkgKey: spec.adjustDkgKey ?? (() => ({ negate: false, tweak: 0n })),
+    encodePublicKey: (pk) => spec.encodePublicKey(pk),
+    verify: (sig, msg, pk) => spec.verify(sig, msg, pk),
+    adjustDkgKey: (pk) => (spec.adjustDkgKey ? spec.adjustDkgKey(pk) : { negate: false, tweak: 0n }),
   };
 }
 

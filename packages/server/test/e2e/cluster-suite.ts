@@ -28,8 +28,8 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
       if (lines.length > 0) console.error(`--- node ${n.player}\n${lines.slice(-15).join('\n')}`);
     }
   };
-  const test = (name: string, fn: () => Promise<void>) =>
-    it(name, async () => {
+  const test = (name: string, fn: () => Promise<void>): void =>
+    void it(name, async () => {
       try {
         await fn();
       } catch (e) {
