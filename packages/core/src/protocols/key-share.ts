@@ -7,10 +7,10 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { parseHex, toHex } from '../math/bytes.js';
-import { getSuite, type FrostScheme, type GroupPoint, type Suite } from '../suites/index.js';
+import { getSuite, type Scheme, type GroupPoint, type Suite } from '../suites/index.js';
 
 export interface KeyShare {
-  readonly scheme: FrostScheme;
+  readonly scheme: Scheme;
   /** k: number of players needed to sign. */
   readonly threshold: number;
   /** All players holding a share (sorted ascending). */
@@ -40,7 +40,7 @@ export function publicPackage(k: KeyShare): PublicKeyPackage {
 /** JSON form used by stores (the caller encrypts it: it contains the secret share). */
 export interface KeyShareJson {
   v: 1;
-  scheme: FrostScheme;
+  scheme: Scheme;
   threshold: number;
   parties: PartyId[];
   self: PartyId;

@@ -15,7 +15,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, ProtocolError } from '../errors.js';
 import { equalBytes } from '../math/bytes.js';
-import { FROST_SCHEMES, type FrostScheme, type GroupPoint, type Suite } from './types.js';
+import { ECDSA_SCHEMES, FROST_SCHEMES, SCHEMES, type EcdsaScheme, type FrostScheme, type GroupPoint, type Scheme, type Suite } from './types.js';
 
 export * from './types.js';
 
@@ -31,7 +31,7 @@ function invalidPoint(why: string): never {
 }
 
 interface SuiteSpec {
-  name: FrostScheme;
+  name: Scheme;
   contextString: string;
   frost: FROST;
   Point: NoblePointCons;
@@ -254,20 +254,68 @@ const taprootSuite = makeSuite({
   },
 });
 
-const SUITES: Record<FrostScheme, Suite> = {
+/** ECDSA over the curve: 64-byte compact r‖s, message hashed with SHA-256 inside, low-s required. */
+function ecdsaVerify(curve: typeof secp256k1 | typeof p256) {
+  return (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean => {
+    try {
+      return curve.verify(sig, msg, pk, { prehash: true, lowS: true, format: 'compact' });
+    } catch {
+      return false;
+    }
+  };
+}
+
+const ecdsaSecp256k1Suite = makeSuite({
+  name: 'ecdsa-secp256k1',
+  contextString: 'OPENTSM-ECDSA-secp256k1-SHA256-v1',
+  frost: secp256k1_FROST,
+  Point: secpPoint,
+  pointLength: 33,
+  publicKeyLength: 33,
+  signatureLength: 64,
+  parse: weierstrassParse(secpPoint),
+  hashToScalar: (msg, dst) => secp256k1_hasher.hashToScalar(msg, { DST: dst }),
+  encodePublicKey: (pk) => pk.toBytes(true),
+  verify: ecdsaVerify(secp256k1),
+});
+
+const ecdsaP256Suite = makeSuite({
+  name: 'ecdsa-p256',
+  contextString: 'OPENTSM-ECDSA-P256-SHA256-v1',
+  frost: p256_FROST,
+  Point: p256Point,
+  pointLength: 33,
+  publicKeyLength: 33,
+  signatureLength: 64,
+  parse: weierstrassParse(p256Point),
+  hashToScalar: (msg, dst) => p256_hasher.hashToScalar(msg, { DST: dst }),
+  encodePublicKey: (pk) => pk.toBytes(true),
+  verify: ecdsaVerify(p256),
+});
+
+const SUITES: Record<Scheme, Suite> = {
   'frost-ed25519': ed25519Suite,
   'frost-secp256k1': secp256k1Suite,
   'frost-p256': p256Suite,
   'frost-secp256k1-tr': taprootSuite,
+  'ecdsa-secp256k1': ecdsaSecp256k1Suite,
+  'ecdsa-p256': ecdsaP256Suite,
 };
 
 /** Look up a suite by scheme name; throws INVALID_PARAMETERS for an unknown scheme. */
 export function getSuite(name: string): Suite {
-  if (!(FROST_SCHEMES as readonly string[]).includes(name))
-    throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `unknown scheme '${name}' (expected one of ${FROST_SCHEMES.join(', ')})`);
-  return SUITES[name as FrostScheme];
+  if (!isScheme(name)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `unknown scheme '${name}' (expected one of ${SCHEMES.join(', ')})`);
+  return SUITES[name];
+}
+
+export function isScheme(name: string): name is Scheme {
+  return (SCHEMES as readonly string[]).includes(name);
 }
 
 export function isFrostScheme(name: string): name is FrostScheme {
   return (FROST_SCHEMES as readonly string[]).includes(name);
+}
+
+export function isEcdsaScheme(name: string): name is EcdsaScheme {
+  return (ECDSA_SCHEMES as readonly string[]).includes(name);
 }

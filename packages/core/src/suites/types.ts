@@ -11,6 +11,11 @@ import type { IField } from '@noble/curves/abstract/modular.js';
 /** Scheme names as they appear in APIs, the CLI and the store. */
 export const FROST_SCHEMES = ['frost-ed25519', 'frost-secp256k1', 'frost-secp256k1-tr', 'frost-p256'] as const;
 export type FrostScheme = (typeof FROST_SCHEMES)[number];
+/** Threshold ECDSA schemes (honest-majority DJNPØ20 or DKLs23; the protocol is a property of the key). */
+export const ECDSA_SCHEMES = ['ecdsa-secp256k1', 'ecdsa-p256'] as const;
+export type EcdsaScheme = (typeof ECDSA_SCHEMES)[number];
+export const SCHEMES = [...FROST_SCHEMES, ...ECDSA_SCHEMES] as const;
+export type Scheme = FrostScheme | EcdsaScheme;
 
 /** The subset of a noble point we rely on. */
 export interface GroupPoint {
@@ -27,11 +32,15 @@ export interface GroupPoint {
 }
 
 export interface Suite {
-  /** Scheme name, e.g. `frost-ed25519`. */
-  readonly name: FrostScheme;
+  /** Scheme name, e.g. `frost-ed25519` or `ecdsa-secp256k1`. */
+  readonly name: Scheme;
   /** RFC 9591 contextString (also the root of every domain-separation tag we use). */
   readonly contextString: string;
-  /** noble's RFC 9591 implementation for this suite (used for vectors and as a differential oracle). */
+  /**
+   * noble's RFC 9591 implementation for this suite (used for vectors and as a differential oracle).
+   * For the ECDSA schemes: noble's FROST over the same curve (never used to sign; present so that
+   * every suite has the same shape).
+   */
   readonly frost: FROST;
   readonly Fn: IField<bigint>;
   /** Group order q. */
@@ -59,7 +68,10 @@ export interface Suite {
   randomScalar(): bigint;
   /** External public-key encoding of the group key (x-only for Taproot). */
   encodePublicKey(pk: GroupPoint): Uint8Array;
-  /** Independent-of-our-code signature verification (noble's verifier for the suite). */
+  /**
+   * Independent-of-our-code signature verification (noble's verifier for the suite). For the ECDSA
+   * schemes: 64-byte r‖s over SHA-256(message), low-s required.
+   */
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
   /**
    * Suite-specific adjustment of a freshly generated DKG key (Taproot: even-y normalise then apply

@@ -6,7 +6,7 @@ import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { randomBytes } from '../math/bytes.js';
 import { createDkgSession } from '../protocols/dkg/index.js';
 import type { KeyShare } from '../protocols/key-share.js';
-import type { FrostScheme } from '../suites/index.js';
+import type { Scheme } from '../suites/index.js';
 import { runNetwork, type NetworkOptions } from './network.js';
 
 export interface RunDkgOptions {
@@ -19,7 +19,7 @@ export interface RunDkgOptions {
 }
 
 /** Run a k-of-n DKG locally; returns the key shares in party order, or throws the first abort. */
-export function runDkgLocally(scheme: FrostScheme, threshold: number, n: number, opts: RunDkgOptions = {}): KeyShare[] {
+export function runDkgLocally(scheme: Scheme, threshold: number, n: number, opts: RunDkgOptions = {}): KeyShare[] {
   const parties = opts.parties ?? Array.from({ length: n }, (_, i) => i + 1);
   if (parties.length !== n) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'parties must list n identifiers');
   const sessionId = opts.sessionId ?? randomBytes(16);

@@ -13,6 +13,7 @@ import {
   randomBytes,
   type ErrorCode,
   type FrostScheme,
+  type Scheme,
   type FrostSignResult,
   type KeyShare,
   type PartyId,
@@ -102,7 +103,7 @@ export function dealKeyShares(scheme: FrostScheme, threshold: number, n: number,
  * for Ed25519, noble's BIP340 `schnorr.verify` for Taproot, noble FROST's verify for secp256k1 /
  * P-256 (no other verifier exists for those signature formats).
  */
-export function verifyIndependently(scheme: FrostScheme, sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array): boolean {
+export function verifyIndependently(scheme: Scheme, sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array): boolean {
   switch (scheme) {
     case 'frost-ed25519': {
       const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);

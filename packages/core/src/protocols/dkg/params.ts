@@ -7,7 +7,7 @@ import { Writer } from '../../engine/codec.js';
 import { utf8ToBytes } from '../../math/bytes.js';
 import { checkIdentifiers } from '../../math/polynomial.js';
 import { lengthPrefixed, u32be } from '../../math/transcript.js';
-import { getSuite, type FrostScheme, type Suite } from '../../suites/index.js';
+import { getSuite, type Scheme, type Suite } from '../../suites/index.js';
 
 /** Protocol id carried in every envelope of a DKG run. */
 export const DKG_PROTOCOL_ID = 'dkg/v1';
@@ -32,7 +32,7 @@ export interface DkgParams {
 /** Validated parameters plus values derived from them. */
 export interface DkgConfig {
   readonly suite: Suite;
-  readonly scheme: FrostScheme;
+  readonly scheme: Scheme;
   readonly sessionId: Uint8Array;
   readonly self: PartyId;
   /** Sorted ascending. */

@@ -95,7 +95,7 @@ function make(suite: Suite): FrostCiphersuite {
   };
 }
 
-const CACHE = new Map<FrostScheme, FrostCiphersuite>();
+const CACHE = new Map<string, FrostCiphersuite>();
 
 /** The FROST ciphersuite of a suite (built once per suite). */
 export function frostCiphersuite(suite: Suite): FrostCiphersuite {
