@@ -14,7 +14,7 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { PartyId } from '../../errors.js';
-import type { FrostScheme, GroupPoint, Suite } from '../../suites/index.js';
+import type { GroupPoint, Suite } from '../../suites/index.js';
 
 /** FROST hash functions and encodings of one ciphersuite. */
 export interface FrostCiphersuite {
