@@ -73,6 +73,11 @@ export interface VerifyRequestDeps {
   now?: () => number;
   /** Accepted clock skew either way, ms (default 5 minutes). */
   windowMs?: number;
+  /**
+   * Signature check (default: `verifyRequestSignature` from @opentsm/client, pure noble). The node
+   * passes `fastVerifyRequestSignature` (OpenSSL for Ed25519), which gives the same answers.
+   */
+  verifySignature?: typeof verifyRequestSignature;
 }
 
 export const DEFAULT_WINDOW_MS = 5 * 60 * 1000;
@@ -137,7 +142,7 @@ export async function verifyRequest(req: IncomingSignedRequest, deps: VerifyRequ
   // 3. Signature.
   let ok: boolean;
   try {
-    ok = verifyRequestSignature(app.algorithm, app.publicKey, digest, signature);
+    ok = (deps.verifySignature ?? verifyRequestSignature)(app.algorithm, app.publicKey, digest, signature);
   } catch (e) {
     // A stored key that does not parse: refuse, without saying more to the caller.
     if (e instanceof AuthInputError) ok = false;

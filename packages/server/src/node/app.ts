@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { parseHex, toHex, randomBytes, transcriptHash, utf8ToBytes } from '@opentsm/core';
+import { fastVerifyRequestSignature } from '../auth/fast-verify.js';
 import { AuthError, verifyRequest, type AuthenticatedApp } from '../auth/verify-request.js';
 import type { ClusterFile } from '../config/cluster.js';
 import { ApiError } from './errors.js';
@@ -91,6 +92,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
       {
         getApplication: (id) => d.store.getApplication(id),
         useRequestId: (app, rid, exp) => d.store.useRequestId(app, rid, exp),
+        verifySignature: fastVerifyRequestSignature,
         ...(d.now ? { now: d.now } : {}),
       },
     );
