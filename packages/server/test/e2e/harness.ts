@@ -15,6 +15,9 @@ import { waitForCluster } from '../../src/cli/status.js';
 
 export const REPO = resolve(new URL('../../../../', import.meta.url).pathname);
 export const CLI = join(REPO, 'packages/server/src/cli/main.ts');
+/** The built CLI (what users run); benchmarks use it (set OPENTSM_HARNESS_DIST=1), tests use the sources. */
+export const CLI_DIST = join(REPO, 'packages/server/dist/cli/main.js');
+const nodeArgs = (): string[] => (process.env.OPENTSM_HARNESS_DIST === '1' ? [CLI_DIST] : ['--conditions=source', '--import', 'tsx', CLI]);
 export const PG_URL = process.env.OPENTSM_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function portFree(port: number): Promise<boolean> {
@@ -88,7 +91,7 @@ export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'post
   const procs = new Map<number, ChildProcess>();
   const logs = new Map<number, string>();
   const start = (p: number) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'node', 'start', '--config', join(dir, `node-${p}.json`)], {
+    const child = spawn(process.execPath, [...nodeArgs(), 'node', 'start', '--config', join(dir, `node-${p}.json`)], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
