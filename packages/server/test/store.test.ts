@@ -173,6 +173,35 @@ for (const backend of backends) {
     });
 
     describe('keys', () => {
+      it('presignatures: stored per key and player set, taken exactly once, deleted by key', async () => {
+        const app = await newApp(store);
+        const keyId = uid('key');
+        await store.insertPendingKey({ keyId, applicationId: app, scheme: 'ecdsa-secp256k1', threshold: 2, parties: [1, 2, 3] });
+        const items = [0, 1, 2].map((i) => ({ presigId: `${keyId}-p${i}`, sealed: Uint8Array.of(i, 9, 9) }));
+        await store.putPresignatures(keyId, 1, '1,2,3', items);
+        assert.equal(await store.countPresignatures(keyId, '1,2,3'), 3);
+        assert.equal(await store.countPresignatures(keyId, '1,2'), 0);
+        assert.deepEqual(await store.listPresignatureIds(keyId, '1,2,3', 2), [`${keyId}-p0`, `${keyId}-p1`]);
+        const [a, b] = await Promise.all([store.takePresignature(keyId, `${keyId}-p0`), store.takePresignature(keyId, `${keyId}-p0`)]);
+        assert.equal([a, b].filter((x) => x !== undefined).length, 1, 'a presignature is taken once');
+        assert.deepEqual([...(a ?? b)!.sealed], [0, 9, 9]);
+        assert.equal(await store.takePresignature(keyId, `${keyId}-p0`), undefined);
+        assert.equal(await store.deletePresignatures(keyId), 2);
+        assert.equal(await store.countPresignatures(keyId, '1,2,3'), 0);
+      });
+
+      it('OT session ids are single use per key and peer; bans are recorded and cleared', async () => {
+        const keyId = uid('key');
+        assert.equal(await store.recordOtSession(keyId, 2, 'ot-1'), true);
+        assert.equal(await store.recordOtSession(keyId, 2, 'ot-1'), false);
+        assert.equal(await store.recordOtSession(keyId, 3, 'ot-1'), true);
+        await store.banPeer(keyId, 3, 'DKLS_VOLE_CHECK_FAILED');
+        await store.banPeer(keyId, 3, 'again');
+        assert.deepEqual((await store.listBans(keyId)).map((b) => [b.peer, b.reason]), [[3, 'DKLS_VOLE_CHECK_FAILED']]);
+        assert.equal(await store.clearBans(keyId), 1);
+        assert.deepEqual(await store.listBans(keyId), []);
+      });
+
       it('lifecycle pending → active: a pending key is never served', async () => {
         const app = await newApp(store);
         const keyId = uid('key');
@@ -183,6 +212,7 @@ for (const backend of backends) {
           scheme: 'frost-ed25519',
           threshold: 2,
           parties: [1, 2, 3],
+          protocol: 'frost',
           publicKey: null,
           status: 'pending',
           version: 0,

@@ -232,7 +232,7 @@ export class PostgresStore implements ShareStore {
 
   async insertPendingKey(key: NewKey): Promise<KeyInfo> {
     const k = checkNewKey(key);
-    await this.#query(SQL.insertPendingKey, [k.keyId, k.applicationId, k.scheme, k.threshold, JSON.stringify(k.parties), k.createdAt, k.createdAt]);
+    await this.#query(SQL.insertPendingKey, [k.keyId, k.applicationId, k.scheme, k.threshold, JSON.stringify(k.parties), k.createdAt, k.createdAt, k.protocol]);
     return {
       keyId: k.keyId,
       applicationId: k.applicationId,
@@ -244,6 +244,7 @@ export class PostgresStore implements ShareStore {
       version: 0,
       createdAt: k.createdAt,
       updatedAt: k.createdAt,
+      protocol: k.protocol,
     };
   }
 
@@ -295,6 +296,50 @@ export class PostgresStore implements ShareStore {
   async getKeyById(keyId: string): Promise<KeyRecord | undefined> {
     const rows = await this.#rows(SQL.getKeyById, [checkId(keyId, 'keyId')]);
     return rows[0] === undefined ? undefined : mapKeyRecord(rows[0]);
+  }
+
+  // ---- presignatures, OT sessions, bans ----
+
+  async putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<void> {
+    checkId(keyId, 'keyId');
+    checkId(players, 'players');
+    const at = Date.now();
+    await this.#transaction(async (c) => {
+      for (const it of items) await this.#query(SQL.insertPresignature, [checkId(it.presigId, 'presigId'), keyId, players, keyVersion, Buffer.from(it.sealed), at], c);
+    });
+  }
+
+  async takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined> {
+    const row = (await this.#rows(SQL.takePresignature, [checkId(presigId, 'presigId'), checkId(keyId, 'keyId')]))[0];
+    return row === undefined ? undefined : { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
+  }
+
+  async listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]> {
+    return (await this.#rows(SQL.listPresignatureIds, [checkId(keyId, 'keyId'), checkId(players, 'players'), checkSmallInt(limit, 'limit', 1)])).map((r) => String(r.presig_id));
+  }
+
+  async countPresignatures(keyId: string, players: string): Promise<number> {
+    return num((await this.#rows(SQL.countPresignatures, [checkId(keyId, 'keyId'), checkId(players, 'players')]))[0]!, 'n');
+  }
+
+  async deletePresignatures(keyId: string): Promise<number> {
+    return this.#changes(SQL.deletePresignatures, [checkId(keyId, 'keyId')]);
+  }
+
+  async recordOtSession(keyId: string, peer: number, otSessionId: string): Promise<boolean> {
+    return (await this.#changes(SQL.recordOtSession, [checkId(keyId, 'keyId'), checkSmallInt(peer, 'peer', 1), checkId(otSessionId, 'otSessionId'), Date.now()])) === 1;
+  }
+
+  async banPeer(keyId: string, peer: number, reason: string): Promise<void> {
+    await this.#changes(SQL.banPeer, [checkId(keyId, 'keyId'), checkSmallInt(peer, 'peer', 1), checkId(reason, 'reason'), Date.now()]);
+  }
+
+  async listBans(keyId: string): Promise<{ peer: number; reason: string; createdAt: number }[]> {
+    return (await this.#rows(SQL.listBans, [checkId(keyId, 'keyId')])).map((r) => ({ peer: num(r, 'peer'), reason: String(r.reason), createdAt: num(r, 'created_at') }));
+  }
+
+  async clearBans(keyId: string): Promise<number> {
+    return this.#changes(SQL.clearBans, [checkId(keyId, 'keyId')]);
   }
 
   async listKeysByStatus(status: KeyStatus, limit: number): Promise<KeyRecord[]> {

@@ -13,7 +13,7 @@ import type { ApplicationRecord, AuditRow, KeyInfo, KeyRecord, KeyStatus } from 
 import { parseParties } from './validate.js';
 
 const APP_COLS = 'application_id, name, algorithm, public_key, role, enabled, created_at';
-const INFO_COLS = 'key_id, application_id, scheme, threshold, parties, public_key, status, version, created_at, updated_at';
+const INFO_COLS = 'key_id, application_id, scheme, threshold, parties, public_key, status, version, created_at, updated_at, protocol';
 const KEY_COLS = `${INFO_COLS}, sealed_share`;
 const AUDIT_COLS = 'seq, at, actor, action, key_id, session_id, result, detail, prev_hash, hash';
 
@@ -26,7 +26,7 @@ export const SQL = {
 
   insertPendingKey:
     `INSERT INTO keys (${INFO_COLS}, sealed_share) ` +
-    `VALUES (?, ?, ?, ?, ?, NULL, 'pending', 0, ?, ?, NULL)`,
+    `VALUES (?, ?, ?, ?, ?, NULL, 'pending', 0, ?, ?, ?, NULL)`,
   activateKey:
     `UPDATE keys SET status = 'active', public_key = ?, sealed_share = ?, version = ?, updated_at = ? ` +
     `WHERE key_id = ? AND status = 'pending'`,
@@ -45,6 +45,15 @@ export const SQL = {
     `WHERE key_id = ? AND status = 'active' AND version = ?`,
   getKey: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ? AND application_id = ? AND status = 'active'`,
   getKeyById: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ?`,
+  insertPresignature: `INSERT INTO presignatures (presig_id, key_id, players, key_version, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+  takePresignature: `DELETE FROM presignatures WHERE presig_id = ? AND key_id = ? RETURNING sealed, key_version, players`,
+  listPresignatureIds: `SELECT presig_id FROM presignatures WHERE key_id = ? AND players = ? ORDER BY created_at, presig_id LIMIT ?`,
+  countPresignatures: `SELECT COUNT(*) AS n FROM presignatures WHERE key_id = ? AND players = ?`,
+  deletePresignatures: `DELETE FROM presignatures WHERE key_id = ?`,
+  recordOtSession: `INSERT INTO ot_sessions (key_id, peer, ot_session_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  banPeer: `INSERT INTO peer_bans (key_id, peer, reason, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  listBans: `SELECT peer, reason, created_at FROM peer_bans WHERE key_id = ? ORDER BY peer`,
+  clearBans: `DELETE FROM peer_bans WHERE key_id = ?`,
   listKeysByStatus: `SELECT ${KEY_COLS} FROM keys WHERE status = ? ORDER BY created_at, key_id LIMIT ?`,
   getKeyCursor: `SELECT created_at FROM keys WHERE key_id = ? AND application_id = ?`,
   listKeysFirst:
@@ -160,6 +169,7 @@ export function mapKeyInfo(row: RawRow): KeyInfo {
     version: num(row, 'version'),
     createdAt: num(row, 'created_at'),
     updatedAt: num(row, 'updated_at'),
+    protocol: str(row, 'protocol'),
   };
 }
 

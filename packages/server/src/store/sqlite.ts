@@ -204,7 +204,7 @@ export class SqliteStore implements ShareStore {
   insertPendingKey(key: NewKey): Promise<KeyInfo> {
     return this.#run(() => {
       const k = checkNewKey(key);
-      this.#exec(SQL.insertPendingKey, k.keyId, k.applicationId, k.scheme, k.threshold, JSON.stringify(k.parties), k.createdAt, k.createdAt);
+      this.#exec(SQL.insertPendingKey, k.keyId, k.applicationId, k.scheme, k.threshold, JSON.stringify(k.parties), k.createdAt, k.createdAt, k.protocol);
       return {
         keyId: k.keyId,
         applicationId: k.applicationId,
@@ -216,6 +216,7 @@ export class SqliteStore implements ShareStore {
         version: 0,
         createdAt: k.createdAt,
         updatedAt: k.createdAt,
+        protocol: k.protocol,
       };
     });
   }
@@ -291,6 +292,60 @@ export class SqliteStore implements ShareStore {
       const row = this.#get(SQL.getKeyById, checkId(keyId, 'keyId'));
       return row === undefined ? undefined : mapKeyRecord(row);
     });
+  }
+
+  // ---- presignatures, OT sessions, bans ----
+
+  putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<void> {
+    return this.#run(() =>
+      this.#durable(() => {
+        checkId(keyId, 'keyId');
+        const at = Date.now();
+        this.db.transaction(() => {
+          for (const it of items) this.#exec(SQL.insertPresignature, checkId(it.presigId, 'presigId'), keyId, checkId(players, 'players'), keyVersion, toBuffer(it.sealed), at);
+        }).immediate();
+      }),
+    );
+  }
+
+  takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined> {
+    // Durable: a presignature that released a share must stay deleted across a power cut.
+    return this.#run(() =>
+      this.#durable(() => {
+        const row = this.#get(SQL.takePresignature, checkId(presigId, 'presigId'), checkId(keyId, 'keyId'));
+        return row === undefined ? undefined : { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
+      }),
+    );
+  }
+
+  listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]> {
+    return this.#run(() => this.#all(SQL.listPresignatureIds, checkId(keyId, 'keyId'), checkId(players, 'players'), checkSmallInt(limit, 'limit', 1)).map((r) => String(r.presig_id)));
+  }
+
+  countPresignatures(keyId: string, players: string): Promise<number> {
+    return this.#run(() => num(this.#get(SQL.countPresignatures, checkId(keyId, 'keyId'), checkId(players, 'players'))!, 'n'));
+  }
+
+  deletePresignatures(keyId: string): Promise<number> {
+    return this.#run(() => this.#durable(() => this.#exec(SQL.deletePresignatures, checkId(keyId, 'keyId'))));
+  }
+
+  recordOtSession(keyId: string, peer: number, otSessionId: string): Promise<boolean> {
+    return this.#run(() => this.#durable(() => this.#exec(SQL.recordOtSession, checkId(keyId, 'keyId'), checkSmallInt(peer, 'peer', 1), checkId(otSessionId, 'otSessionId'), Date.now()) === 1));
+  }
+
+  banPeer(keyId: string, peer: number, reason: string): Promise<void> {
+    return this.#run(() => {
+      this.#exec(SQL.banPeer, checkId(keyId, 'keyId'), checkSmallInt(peer, 'peer', 1), checkId(reason, 'reason'), Date.now());
+    });
+  }
+
+  listBans(keyId: string): Promise<{ peer: number; reason: string; createdAt: number }[]> {
+    return this.#run(() => this.#all(SQL.listBans, checkId(keyId, 'keyId')).map((r) => ({ peer: num(r, 'peer'), reason: String(r.reason), createdAt: num(r, 'created_at') })));
+  }
+
+  clearBans(keyId: string): Promise<number> {
+    return this.#run(() => this.#exec(SQL.clearBans, checkId(keyId, 'keyId')));
   }
 
   listKeysByStatus(status: KeyStatus, limit: number): Promise<KeyRecord[]> {

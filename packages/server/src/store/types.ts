@@ -67,6 +67,8 @@ export interface KeyInfo {
   readonly version: number;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** Signing protocol: `frost`, `honest-majority` or `dkls23`. */
+  readonly protocol: string;
 }
 
 /** A key with this node's sealed share (see `crypto/at-rest.ts`); `null` unless active. */
@@ -76,6 +78,8 @@ export interface KeyRecord extends KeyInfo {
 
 /** Input of {@link ShareStore.insertPendingKey}. */
 export interface NewKey {
+  /** Signing protocol (default: `frost` for frost-* schemes, else `honest-majority`). */
+  readonly protocol?: string;
   readonly keyId: string;
   readonly applicationId: string;
   readonly scheme: string;
@@ -216,6 +220,23 @@ export interface ShareStore {
   getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined>;
   /** Any key by id, whatever its application and status (internal use: protocol sessions, admin). */
   getKeyById(keyId: string): Promise<KeyRecord | undefined>;
+  /** Store a batch of sealed presignatures of a key for one player set (sorted, comma-separated). */
+  putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<void>;
+  /**
+   * Atomically delete and return one presignature (single use: the caller releases its signature
+   * share only after this committed). `undefined` if it does not exist (already used).
+   */
+  takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined>;
+  /** The oldest presignature ids of a key for a player set. */
+  listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]>;
+  countPresignatures(keyId: string, players: string): Promise<number>;
+  /** Delete every presignature of a key (refresh, reshare, restore). Returns how many. */
+  deletePresignatures(keyId: string): Promise<number>;
+  /** Record an OT-extension session id used with a peer; false if it was used before. */
+  recordOtSession(keyId: string, peer: number, otSessionId: string): Promise<boolean>;
+  banPeer(keyId: string, peer: number, reason: string): Promise<void>;
+  listBans(keyId: string): Promise<{ peer: number; reason: string; createdAt: number }[]>;
+  clearBans(keyId: string): Promise<number>;
   /** Keys of every application in one status (startup recovery of `pending` keys), oldest first. */
   listKeysByStatus(status: KeyStatus, limit: number): Promise<KeyRecord[]>;
   /** The application's active keys, ordered by (createdAt, keyId), keyset-paginated. */

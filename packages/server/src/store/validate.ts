@@ -117,6 +117,7 @@ export function checkNewKey(key: NewKey): Required<NewKey> & { parties: number[]
     threshold: q.threshold,
     parties: q.parties,
     createdAt: key.createdAt === undefined ? Date.now() : checkTime(key.createdAt, 'createdAt'),
+    protocol: key.protocol === undefined ? (key.scheme.startsWith('frost-') ? 'frost' : 'honest-majority') : checkProtocol(key.protocol),
   };
 }
 
@@ -190,5 +191,11 @@ export function checkAuditSuccessor(
 /** A key status. */
 export function checkStatus(value: unknown): KeyStatus {
   if (value !== 'pending' && value !== 'active' && value !== 'failed') throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'status must be pending, active or failed');
+  return value;
+}
+
+/** A key's signing protocol. */
+export function checkProtocol(value: unknown): string {
+  if (value !== 'frost' && value !== 'honest-majority' && value !== 'dkls23') throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'protocol must be frost, honest-majority or dkls23');
   return value;
 }
