@@ -42,6 +42,11 @@ export interface KeyOutput {
   readonly groupKey: GroupPoint;
   /** Y_j for every party j. */
   readonly verifyingShares: ReadonlyMap<PartyId, GroupPoint>;
+  /**
+   * Set when the suite adjusted the key (Taproot): the key before the adjustment, Σ_ℓ C_ℓ[0] with
+   * its real parity — the BIP341 internal key BIP32 derivation starts from (protocols.md §5.3).
+   */
+  readonly internalKey?: GroupPoint;
 }
 
 function checkOutput(suite: Suite, self: PartyId, out: KeyOutput): void {
@@ -86,7 +91,7 @@ export function computeKeyOutput(
     const adj = (P: GroupPoint): GroupPoint => (negate ? P.negate() : P).add(T);
     const Y2 = new Map<PartyId, GroupPoint>();
     for (const [j, P] of Y) Y2.set(j, adj(P));
-    out = { secretShare: Fn.add(negate ? Fn.neg(s) : s, tweak), groupKey: adj(out.groupKey), verifyingShares: Y2 };
+    out = { secretShare: Fn.add(negate ? Fn.neg(s) : s, tweak), groupKey: adj(out.groupKey), verifyingShares: Y2, internalKey: out.groupKey };
     checkOutput(suite, self, out);
   }
   return out;
@@ -106,13 +111,15 @@ export function toKeyShare(suite: Suite, self: PartyId, parties: readonly PartyI
     publicKey: suite.encodePublicKey(out.groupKey),
     verifyingShares,
     chainCode,
+    ...(out.internalKey !== undefined && suite.name === 'frost-secp256k1-tr' ? { taprootInternalKey: suite.encodePoint(out.internalKey) } : {}),
   };
 }
 
 /**
  * Hash of the complete public output, confirmed by every party in round 3 (checklist D5):
  * H("opentsm/dkg/v1/public-output", sid, scheme, u32(k), parties, groupKey, publicKey,
- *   Y_{p_1}, …, Y_{p_n}, chainCode), every field length-prefixed (B1).
+ *   Y_{p_1}, …, Y_{p_n}, chainCode [, taprootInternalKey]), every field length-prefixed (B1); the
+ * Taproot internal key is appended only when the key has one (the hash of other keys is unchanged).
  */
 export function publicOutputHash(sessionId: Uint8Array, key: KeyShare): Uint8Array {
   return transcriptHash(
@@ -125,5 +132,6 @@ export function publicOutputHash(sessionId: Uint8Array, key: KeyShare): Uint8Arr
     key.publicKey,
     ...key.parties.map((j) => key.verifyingShares[j]!),
     key.chainCode,
+    ...(key.taprootInternalKey !== undefined ? [key.taprootInternalKey] : []),
   );
 }

@@ -17,7 +17,7 @@
  * Nothing secret is cached: the secret share is decoded from the KeyShare on each signing.
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
-import type { KeyShare, PublicKeyPackage } from '../key-share.js';
+import { encodeEpoch, keyEpoch, type KeyShare, type PublicKeyPackage } from '../key-share.js';
 import { transcriptHash, u32be } from '../../math/transcript.js';
 import { checkIdentifiers } from '../../math/polynomial.js';
 import { utf8ToBytes } from '../../math/bytes.js';
@@ -46,7 +46,7 @@ export interface SigningKey {
   readonly publicKey: Uint8Array;
   /** Taproot: the stored key had odd y, so shares and verifying shares are negated at sign time. */
   readonly negated: boolean;
-  /** Hash of the whole public key package (scheme, threshold, parties, PK, every Y_j). */
+  /** Hash of the whole public key package (scheme, threshold, PK, epoch, parties, every Y_j). */
   readonly packageDigest: Uint8Array;
   /** Y_j of the signing key (normalised like PK). Throws INVALID_PARAMETERS for a non-party. */
   verifyingShare(id: PartyId): GroupPoint;
@@ -87,7 +87,8 @@ class PreparedKey implements SigningKey {
     this.negated = this.cs.taproot && !hasEvenY(k.groupKey);
     this.groupKey = this.negated ? PK.negate() : PK;
     this.groupKeyBytes = this.negated ? Uint8Array.of(0x02, ...k.groupKey.subarray(1)) : k.groupKey;
-    const fields: Uint8Array[] = [utf8ToBytes(k.scheme), u32be(k.threshold), k.groupKey];
+    // The epoch (KeyShare.epoch, absent = 0) is bound so that shares of different epochs never sign together.
+    const fields: Uint8Array[] = [utf8ToBytes(k.scheme), u32be(k.threshold), k.groupKey, encodeEpoch(keyEpoch(k))];
     for (const p of this.parties) {
       const Y = k.verifyingShares[p];
       if (!(Y instanceof Uint8Array)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `invalid key: no verifying share for party ${p}`);
