@@ -255,7 +255,7 @@ const taprootSuite = makeSuite({
 });
 
 /** ECDSA over the curve: 64-byte compact r‖s, message hashed with SHA-256 inside, low-s required. */
-function ecdsaVerify(curve: typeof secp256k1 | typeof p256) {
+function ecdsaVerify(curve: typeof secp256k1) {
   return (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean => {
     try {
       return curve.verify(sig, msg, pk, { prehash: true, lowS: true, format: 'compact' });
