@@ -10,7 +10,7 @@
  *
  * Browser-usable: global fetch, AbortController, crypto.getRandomValues; no node:* imports.
  */
-import { getSuite, isFrostScheme, FROST_SCHEMES, type FrostScheme } from '@opentsm/core';
+import { getSuite, isFrostScheme, FROST_SCHEMES } from '@opentsm/core';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   AuthInputError,
@@ -62,13 +62,21 @@ export interface KeyInfo {
   players: number[];
   /** Lower-case hex public key (external encoding of the scheme). */
   publicKey: string;
+  /** Signing protocol: `frost`, `honest-majority` (ECDSA, 2k−1 players online) or `dkls23` (ECDSA, any k). */
+  protocol?: string;
 }
+
+export type EcdsaProtocol = 'honest-majority' | 'dkls23';
 
 export interface SignResult {
   keyId: string;
-  /** Lower-case hex signature, verified by the SDK under `publicKey`. */
+  /** Lower-case hex signature, verified by the SDK under `publicKey` (ECDSA: r‖s, 64 bytes, low-s). */
   signature: string;
   publicKey: string;
+  /** ECDSA only: the DER encoding of the signature, hex. */
+  der?: string;
+  /** ECDSA only: the recovery id (0 or 1). */
+  recoveryId?: number;
 }
 
 export interface HealthInfo {
@@ -102,6 +110,8 @@ export interface CreateKeyParams {
   threshold: string;
   /** Default: every configured node. */
   players?: number[];
+  /** ECDSA schemes only: the signing protocol (the node's default when absent). */
+  protocol?: EcdsaProtocol;
 }
 
 export interface SignParams {
@@ -257,7 +267,7 @@ function validPublicKey(scheme: KeyScheme, publicKey: string): boolean {
   }
 }
 
-function verifySignature(scheme: FrostScheme, publicKey: string, message: Uint8Array, signature: string): boolean {
+function verifySignature(scheme: KeyScheme, publicKey: string, message: Uint8Array, signature: string): boolean {
   const suite = getSuite(scheme);
   if (!strictHex(signature) || signature.length !== suite.signatureLength * 2) return false;
   if (!strictHex(publicKey) || publicKey.length !== suite.publicKeyLength * 2) return false;
@@ -271,8 +281,9 @@ function verifySignature(scheme: FrostScheme, publicKey: string, message: Uint8A
 function parseKeyInfo(v: unknown, node: number): KeyInfo {
   const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed key (${why})`, { node, culprits: [node] });
   if (!isRecord(v)) throw bad('not an object');
-  const { keyId, scheme, threshold, players, publicKey } = v;
+  const { keyId, scheme, threshold, players, publicKey, protocol } = v;
   if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw bad('keyId');
+  if (protocol !== undefined && protocol !== 'frost' && protocol !== 'honest-majority' && protocol !== 'dkls23') throw bad('protocol');
   if (typeof scheme !== 'string' || !(KEY_SCHEMES as readonly string[]).includes(scheme)) throw bad('scheme');
   if (typeof threshold !== 'string' || !THRESHOLD_PATTERN.test(threshold)) throw bad('threshold');
   const [k, n] = threshold.split('-of-').map(Number) as [number, number];
@@ -280,17 +291,19 @@ function parseKeyInfo(v: unknown, node: number): KeyInfo {
   if (!Array.isArray(players) || !players.every(isPlayer) || new Set(players).size !== players.length || players.length !== n)
     throw bad('players');
   if (typeof publicKey !== 'string' || !validPublicKey(scheme as KeyScheme, publicKey)) throw bad('publicKey');
-  return { keyId, scheme: scheme as KeyScheme, threshold, players: [...players].sort((a, b) => a - b), publicKey };
+  return { keyId, scheme: scheme as KeyScheme, threshold, players: [...players].sort((a, b) => a - b), publicKey, ...(protocol !== undefined ? { protocol } : {}) };
 }
 
 function parseSignResult(v: unknown, node: number): SignResult {
   const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed signature (${why})`, { node, culprits: [node] });
   if (!isRecord(v)) throw bad('not an object');
-  const { keyId, signature, publicKey } = v;
+  const { keyId, signature, publicKey, der, recoveryId } = v;
   if (typeof keyId !== 'string') throw bad('keyId');
   if (!strictHex(signature) || signature.length === 0) throw bad('signature');
   if (!strictHex(publicKey) || publicKey.length === 0) throw bad('publicKey');
-  return { keyId, signature, publicKey };
+  if (der !== undefined && (!strictHex(der) || der.length === 0)) throw bad('der');
+  if (recoveryId !== undefined && recoveryId !== 0 && recoveryId !== 1) throw bad('recoveryId');
+  return { keyId, signature, publicKey, ...(der !== undefined ? { der } : {}), ...(recoveryId !== undefined ? { recoveryId } : {}) };
 }
 
 function parseApplicationInfo(v: unknown, node: number): ApplicationInfo {
@@ -660,9 +673,12 @@ export class TsmClient {
     if (params.players !== undefined) players = checkPlayers(params.players, 'players');
     else if (this.mode === 'fan-out') players = this.players;
     if (players && players.length !== n) throw invalidArgument(`threshold ${threshold} needs exactly ${n} players, got ${players.length}`);
-    const payload = players ? { scheme, threshold, players } : { scheme, threshold };
+    const protocol = params.protocol;
+    if (protocol !== undefined && (scheme.startsWith('frost-') || (protocol !== 'honest-majority' && protocol !== 'dkls23')))
+      throw invalidArgument('protocol applies to ECDSA schemes only and must be honest-majority or dkls23');
+    const payload = { scheme, threshold, ...(players ? { players } : {}), ...(protocol ? { protocol } : {}) };
     const check = (key: KeyInfo, node: number): KeyInfo => {
-      if (key.scheme !== scheme || key.threshold !== threshold || (players && !sameList(key.players, players)))
+      if (key.scheme !== scheme || key.threshold !== threshold || (players && !sameList(key.players, players)) || (protocol && key.protocol !== protocol))
         throw new TsmError('INVALID_RESPONSE', `node #${node} returned a key that does not match the request`, { node, culprits: [node] });
       return key;
     };
@@ -753,12 +769,14 @@ export class TsmClient {
     if (params.publicKey !== undefined && key.publicKey !== params.publicKey)
       throw new TsmError('PUBLIC_KEY_MISMATCH', `key ${keyId} does not have the expected public key`);
     const scheme = key.scheme;
-    if (!isFrostScheme(scheme)) throw new TsmError('UNSUPPORTED_SCHEME', `this SDK cannot verify ${scheme} signatures yet, so it does not request them`);
     const { k } = parseThreshold(key.threshold);
+    // Honest-majority ECDSA needs 2k−1 players online (degree-2t openings); the others need k.
+    const quorum = key.protocol === 'honest-majority' ? 2 * k - 1 : k;
     if (requested) {
       const outsiders = requested.filter((p) => !key.players.includes(p));
       if (outsiders.length > 0) throw invalidArgument(`player(s) ${describeNodes(outsiders)} do not hold key ${keyId}`);
-      if (requested.length < k) throw invalidArgument(`key ${keyId} (${key.threshold}) needs at least ${k} signers`);
+      if (requested.length < quorum)
+        throw invalidArgument(`key ${keyId} (${key.threshold}${key.protocol === 'honest-majority' ? ', honest-majority ECDSA' : ''}) needs at least ${quorum} signers`);
     }
     const path = `/v1/keys/${keyId}/sign`;
     const messageHex = bytesToHex(message);
@@ -772,7 +790,7 @@ export class TsmClient {
       return r;
     }
 
-    const signers = requested ?? (await this.#firstHealthy(key.players.filter((p) => this.#nodes.has(p)), k));
+    const signers = requested ?? (await this.#firstHealthy(key.players.filter((p) => this.#nodes.has(p)), quorum));
     this.#requireConfigured(signers);
     let results: { player: number; value: SignResult }[];
     try {
