@@ -139,7 +139,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     return d.metrics.registry.metrics();
   });
 
-  app.post<{ Body: { scheme: string; threshold: string; players?: number[] } }>(
+  app.post<{ Body: { scheme: string; threshold: string; players?: number[]; protocol?: string } }>(
     '/v1/keys',
     { schema: { body: createKeyBody }, preValidation: authenticate },
     async (req) => {

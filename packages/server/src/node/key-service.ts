@@ -6,7 +6,7 @@
 import {
   createDkgSession,
   createFrostSignSession,
-  isFrostScheme,
+  isScheme,
   keyShareFromJson,
   keyShareToJson,
   toHex,
@@ -29,8 +29,7 @@ export interface KeyInfo {
   threshold: string;
   players: number[];
   publicKey: string;
-  status?: string;
-  createdAt?: string;
+  protocol: string;
 }
 
 export interface SignResult {
@@ -54,6 +53,17 @@ export function parseThreshold(t: string, clusterSize: number): { k: number; n: 
   return { k, n };
 }
 
+/** The signing protocol of a new key: FROST for frost-* schemes; for ECDSA the requested one (default honest-majority). */
+export function keyProtocol(scheme: string, requested: string | undefined): 'frost' | 'honest-majority' | 'dkls23' {
+  if (scheme.startsWith('frost-')) {
+    if (requested !== undefined) throw badRequest('INVALID_PROTOCOL', `--protocol applies to ECDSA schemes only (${scheme} uses FROST)`);
+    return 'frost';
+  }
+  if (requested === undefined || requested === 'honest-majority') return 'honest-majority';
+  if (requested === 'dkls23') return 'dkls23';
+  throw badRequest('INVALID_PROTOCOL', `unknown protocol '${requested}' (honest-majority or dkls23)`);
+}
+
 export function toKeyInfo(r: KeyRow): KeyInfo {
   return {
     keyId: r.keyId,
@@ -61,8 +71,7 @@ export function toKeyInfo(r: KeyRow): KeyInfo {
     threshold: `${r.threshold}-of-${r.parties.length}`,
     players: r.parties,
     publicKey: r.publicKey,
-    status: r.status,
-    createdAt: r.createdAt,
+    protocol: r.protocol,
   };
 }
 
@@ -114,8 +123,9 @@ export class KeyService {
     }
   }
 
-  async createKey(caller: Caller, body: { scheme: string; threshold: string; players?: number[] | undefined }): Promise<KeyInfo> {
-    if (!isFrostScheme(body.scheme)) throw badRequest('INVALID_SCHEME', `unknown scheme '${body.scheme}'`);
+  async createKey(caller: Caller, body: { scheme: string; threshold: string; players?: number[] | undefined; protocol?: string | undefined }): Promise<KeyInfo> {
+    if (!isScheme(body.scheme)) throw badRequest('INVALID_SCHEME', `unknown scheme '${body.scheme}'`);
+    const protocol = keyProtocol(body.scheme, body.protocol);
     const { k, n } = parseThreshold(body.threshold, this.clusterPlayers.length);
     const players = body.players ? [...body.players].sort((a, b) => a - b) : this.clusterPlayers.slice(0, n);
     if (new Set(players).size !== players.length) throw badRequest('INVALID_PLAYERS', 'players must be distinct');
@@ -124,7 +134,9 @@ export class KeyService {
     if (!players.includes(this.d.player)) throw badRequest('INVALID_PLAYERS', `this node (player ${this.d.player}) is not one of the key's players`);
     const keyId = keyIdFor(caller.applicationId, caller.requestId);
     const sid = sessionIdFor('keygen', caller.applicationId, caller.requestId);
-    await this.d.store.insertPendingKey({ keyId, applicationId: caller.applicationId, scheme: body.scheme, threshold: k, parties: players });
+    if (protocol === 'honest-majority' && players.length < 2 * k - 1)
+      throw badRequest('INVALID_THRESHOLD', `honest-majority ECDSA needs n ≥ 2k−1: a ${k}-of-n key needs at least ${2 * k - 1} players (use --protocol dkls23 for any k-of-n)`);
+    await this.d.store.insertPendingKey({ keyId, applicationId: caller.applicationId, scheme: body.scheme, threshold: k, parties: players, protocol });
     try {
       const share = await this.timed('dkg', () =>
         this.d.runner.run(createDkgSession({ scheme: body.scheme, sessionId: sid, self: this.d.player, parties: players, threshold: k })),
@@ -141,7 +153,7 @@ export class KeyService {
       await this.d.store.activateKey(keyId);
       this.cache.set(keyId, share);
       await this.d.store.audit({ actor: caller.applicationId, action: 'key.create', keyId, sessionId: toHex(sid), result: 'ok', detail: { scheme: body.scheme, threshold: body.threshold } });
-      return { keyId, scheme: body.scheme, threshold: `${k}-of-${n}`, players, publicKey };
+      return { keyId, scheme: body.scheme, threshold: `${k}-of-${n}`, players, publicKey, protocol };
     } catch (e) {
       await this.d.store.failKey(keyId).catch(() => undefined);
       const api = failureToApi(e);

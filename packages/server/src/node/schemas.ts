@@ -1,5 +1,5 @@
 /** JSON schemas of the client API (request bodies are validated against these; extra fields are refused). */
-import { FROST_SCHEMES } from '@opentsm/core';
+import { SCHEMES } from '@opentsm/core';
 
 const players = { type: 'array', items: { type: 'integer', minimum: 1, maximum: 64 }, minItems: 1, maxItems: 64, uniqueItems: true } as const;
 
@@ -8,9 +8,10 @@ export const createKeyBody = {
   additionalProperties: false,
   required: ['scheme', 'threshold'],
   properties: {
-    scheme: { type: 'string', enum: [...FROST_SCHEMES] },
+    scheme: { type: 'string', enum: [...SCHEMES] },
     threshold: { type: 'string', pattern: '^[0-9]{1,2}-of-[0-9]{1,2}$' },
     players,
+    protocol: { type: 'string', enum: ['honest-majority', 'dkls23'] },
   },
 } as const;
 
@@ -64,6 +65,7 @@ const keyInfo = {
     threshold: { type: 'string' },
     players: { type: 'array', items: { type: 'integer' } },
     publicKey: { type: 'string' },
+    protocol: { type: 'string' },
   },
 };
 

@@ -16,6 +16,7 @@ function row(k: KeyInfo & { sealedShare?: Uint8Array | null }): KeyRow {
     version: k.version,
     sealedShare: k.sealedShare ?? null,
     createdAt: new Date(k.createdAt).toISOString(),
+    protocol: k.protocol,
   };
 }
 

@@ -25,6 +25,7 @@ export interface KeyRow {
   version: number;
   sealedShare: Uint8Array | null;
   createdAt: string;
+  protocol: string;
 }
 
 export interface AuditInput {
@@ -41,7 +42,7 @@ export interface NodeStore {
   createApplication(app: Omit<ApplicationRow, 'createdAt' | 'enabled'> & { enabled?: boolean }): Promise<ApplicationRow>;
   listApplications(): Promise<ApplicationRow[]>;
   useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean>;
-  insertPendingKey(k: { keyId: string; applicationId: string; scheme: string; threshold: number; parties: number[] }): Promise<void>;
+  insertPendingKey(k: { keyId: string; applicationId: string; scheme: string; threshold: number; parties: number[]; protocol: string }): Promise<void>;
   /** Store the sealed share of a pending key (still pending until activated). */
   storePendingShare(keyId: string, publicKey: string, sealedShare: Uint8Array, version: number): Promise<void>;
   activateKey(keyId: string): Promise<void>;
