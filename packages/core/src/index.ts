@@ -10,3 +10,6 @@ export * from './math/polynomial.js';
 export * from './protocols/key-share.js';
 export * from './protocols/dkg/index.js';
 export * from './protocols/frost/index.js';
+export * from './protocols/refresh/index.js';
+export * from './protocols/reshare/index.js';
+export * from './protocols/derive/index.js';
