@@ -66,6 +66,10 @@ export const ErrorCode = {
   DKLS_COMMITMENT_MISMATCH: 'DKLS_COMMITMENT_MISMATCH',
   DKLS_PUBLIC_KEY_MISMATCH: 'DKLS_PUBLIC_KEY_MISMATCH',
   DKLS_BASE_OT_FAILED: 'DKLS_BASE_OT_FAILED',
+  // Honest-majority ECDSA (protocols.md §2; docs/protocols/ecdsa-honest-majority.md)
+  INCONSISTENT_SHARES: 'INCONSISTENT_SHARES',
+  CONTEXT_MISMATCH: 'CONTEXT_MISMATCH',
+  PRESIGNATURE_USED: 'PRESIGNATURE_USED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

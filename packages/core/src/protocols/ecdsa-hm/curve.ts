@@ -1,0 +1,130 @@
+/**
+ * ECDSA over the curve of an `ecdsa-*` scheme: the message hash, signature verification with a
+ * prepared public key, low-s normalisation, recovery id and encodings (compact r‖s, DER).
+ *
+ * Standard ECDSA (SEC 1 v2 §4.1.3–4.1.4, FIPS 186-5 §6.4): h = bits2int(SHA-256(m)) mod q
+ * (RFC 6979 §2.3.2), a signature (r, s) with r, s ∈ [1, q) verifies under Y iff
+ * x(u1·G + u2·Y) mod q = r with u1 = h·s⁻¹, u2 = r·s⁻¹. We additionally require low s (s ≤ q/2),
+ * the form every signature of ours has.
+ *
+ * Verification here works on decoded points so that a key's precomputed table is reused on every
+ * signature (noble's `verify` decodes the key from bytes each time and cannot use one). It is the
+ * same equation as noble's `verify`; test/ecdsa-hm-curve.test.ts checks that the two agree on
+ * valid and invalid signatures, and every signature is also checked with OpenSSL in the tests.
+ * All inputs are public: variable-time arithmetic (multiplyUnsafe) is used throughout.
+ */
+import { p256 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { ECDSA, WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import type { IField } from '@noble/curves/abstract/modular.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ErrorCode, ProtocolError } from '../../errors.js';
+import { getSuite, isEcdsaScheme, type EcdsaScheme, type Suite } from '../../suites/index.js';
+
+/** A noble Weierstrass point (the suites of the ECDSA schemes are backed by these). */
+export type Point = WeierstrassPoint<bigint>;
+
+/** Everything the protocol needs about one ECDSA curve. */
+export interface EcdsaCurve {
+  readonly scheme: EcdsaScheme;
+  readonly suite: Suite;
+  readonly ecdsa: ECDSA;
+  readonly Point: WeierstrassPointCons<bigint>;
+  readonly Fn: IField<bigint>;
+  /** Group order q. */
+  readonly q: bigint;
+  /** ⌊q/2⌋: the largest low s. */
+  readonly halfQ: bigint;
+  readonly G: Point;
+  /** Decode a received point (suite rules: 33-byte SEC1 compressed, canonical, on the curve, not O — checklist B3/C1). */
+  decodePoint(bytes: Uint8Array): Point;
+}
+
+const NOBLE: Record<EcdsaScheme, ECDSA> = { 'ecdsa-secp256k1': secp256k1, 'ecdsa-p256': p256 };
+const CURVES = new Map<EcdsaScheme, EcdsaCurve>();
+
+/** The curve of an ECDSA scheme; INVALID_PARAMETERS for any other scheme. */
+export function ecdsaCurve(scheme: string): EcdsaCurve {
+  if (!isEcdsaScheme(scheme)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `scheme '${scheme}' is not an ECDSA scheme (expected ecdsa-secp256k1 or ecdsa-p256)`);
+  let c = CURVES.get(scheme);
+  if (c === undefined) {
+    const suite = getSuite(scheme);
+    const ecdsa = NOBLE[scheme];
+    const Point = ecdsa.Point;
+    c = {
+      scheme,
+      suite,
+      ecdsa,
+      Point,
+      Fn: Point.Fn,
+      q: Point.Fn.ORDER,
+      halfQ: Point.Fn.ORDER >> 1n,
+      G: Point.BASE,
+      decodePoint: (bytes) => suite.decodePoint(bytes) as unknown as Point,
+    };
+    CURVES.set(scheme, c);
+  }
+  return c;
+}
+
+function bytesToBigint(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** Big-endian fixed-length encoding of a scalar < 2^(8·len). */
+export function bigintToBytes(v: bigint, len = 32): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+/** RFC 6979 §2.3.2 bits2int followed by reduction mod q (what ECDSA signs). */
+export function bits2intModQ(c: EcdsaCurve, digest: Uint8Array): bigint {
+  let v = bytesToBigint(digest);
+  const qBits = c.q.toString(2).length;
+  const excess = digest.length * 8 - qBits;
+  if (excess > 0) v >>= BigInt(excess);
+  return v % c.q;
+}
+
+/** h = bits2int(SHA-256(message)) mod q: the message is hashed here, inside the node (checklist F4). */
+export function messageHash(c: EcdsaCurve, message: Uint8Array): bigint {
+  return bits2intModQ(c, sha256(message));
+}
+
+/**
+ * ECDSA verification of (r, s) on hash h under the decoded public key Y, requiring low s.
+ * Returns the affine point u1·G + u2·Y (the signature's nonce point, whose y parity is the
+ * recovery bit) when the signature is valid, undefined otherwise.
+ */
+export function verifyWithPoint(c: EcdsaCurve, Y: Point, h: bigint, r: bigint, s: bigint): { x: bigint; y: bigint } | undefined {
+  if (r <= 0n || r >= c.q || s <= 0n || s > c.halfQ) return undefined;
+  if (Y.is0()) return undefined;
+  const Fn = c.Fn;
+  const w = Fn.inv(s);
+  const u1 = Fn.mul(h, w);
+  const u2 = Fn.mul(r, w);
+  const X = c.G.multiplyUnsafe(u1).add(Y.multiplyUnsafe(u2));
+  if (X.is0()) return undefined;
+  const a = X.toAffine();
+  if (Fn.create(a.x) !== r) return undefined;
+  return a;
+}
+
+/** A finished signature in every encoding callers need. */
+export interface EncodedSignature {
+  /** r ‖ s, 32 bytes each, big-endian, low s. */
+  readonly signature: Uint8Array;
+  /** ASN.1 DER `SEQUENCE { INTEGER r, INTEGER s }`. */
+  readonly der: Uint8Array;
+}
+
+export function encodeSignature(c: EcdsaCurve, r: bigint, s: bigint): EncodedSignature {
+  const sig = new c.ecdsa.Signature(r, s);
+  return { signature: sig.toBytes('compact'), der: sig.toBytes('der') };
+}

@@ -1,0 +1,33 @@
+/**
+ * Honest-majority threshold ECDSA (Damgård–Jakobsen–Nielsen–Pagter–Østergaard, "Fast Threshold
+ * ECDSA with Honest Majority", ePrint 2020/501; protocols.md §2) for `ecdsa-secp256k1` and
+ * `ecdsa-p256` keys from the DKG. Spec: docs/protocols/ecdsa-honest-majority.md.
+ *
+ * A k-of-n key (shares of degree t = k − 1) presigns and signs with exactly 2k − 1 of its players:
+ *   createPresignSession  → Session<Presignature[]>   ('ecdsa-hm-presign/v1', 3 rounds, batches)
+ *   createEcdsaSignSession → Session<EcdsaSignature>  ('ecdsa-hm-sign/v1', 2 rounds, one presignature)
+ * Presignatures are single use (consumed by createEcdsaSignSession) and bound to key, epoch,
+ * player set, presigning session and index.
+ */
+export { createPresignSession } from './presign-session.js';
+export { createEcdsaSignSession } from './sign-session.js';
+export { ECDSA_HM_MAX_BATCH, ECDSA_HM_PRESIGN_PROTOCOL, ECDSA_HM_SIGN_PROTOCOL, presignContextHash, type PresignParams } from './params.js';
+export { signContextHash, type EcdsaSignParams } from './sign-context.js';
+export type { EcdsaSignature } from './sign-round2.js';
+export {
+  Presignature,
+  presignatureBatchDigest,
+  presignatureFromBytes,
+  presignatureId,
+  presignatureToBytes,
+  PRESIGNATURE_ENCODING_VERSION,
+  type PresignatureInfo,
+} from './presignature.js';
+export { checkEcdsaHmThreshold, ecdsaHmPlayersNeeded, ecdsaKeyDigest } from './key.js';
+
+import { ecdsaCurve, messageHash } from './curve.js';
+
+/** h = bits2int(SHA-256(message)) mod q as the signing session computes it (to show or log what is signed, checklist F4). */
+export function ecdsaMessageHash(scheme: string, message: Uint8Array): bigint {
+  return messageHash(ecdsaCurve(scheme), message);
+}

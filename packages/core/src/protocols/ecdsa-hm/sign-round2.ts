@@ -1,0 +1,79 @@
+/**
+ * `ecdsa-hm-sign/v1` round 2: consumes every other player's signature share, opens s and outputs
+ * the verified signature (protocols.md §2.4).
+ *
+ *   s = Open_2t(s_1..s_n) = Σ λ_j·s_j ;  abort if s = 0 ;  low-s: if s > q/2 then s = q − s
+ *   VERIFY (r, s) on h under y' = y + ε·G — abort if it fails (checklist F1)
+ *   recovery id = parity of y(u1·G + u2·y') of the final (r, s) (the verification point).
+ *
+ * Checks (security-checklist.md):
+ * - B3: every s_j is a canonical scalar < q — INVALID_SCALAR, culprit = sender.
+ * - A3: the echo of the round-1 broadcasts carried by each share (engine, ECHO_MISMATCH).
+ * - F1: a wrong s_j (degree 2t: no redundancy, §2.5) makes the final verification fail —
+ *   INVALID_SIGNATURE, no culprit (shares cannot be verified individually in the basic
+ *   protocol; a cheater may learn the valid signature, honest players output nothing: no
+ *   fairness). The signature is verified by every player before it is output.
+ */
+import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
+import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
+import { encodeSignature, verifyWithPoint } from './curve.js';
+import { openingCode, openScalar } from './exponent.js';
+import { decodeSignatureShare } from './messages.js';
+import type { SignContext } from './sign-context.js';
+
+/** Output of a signing session. */
+export interface EcdsaSignature {
+  /** r ‖ s (32 bytes each, big-endian), low s — the scheme's 64-byte signature format. */
+  readonly signature: Uint8Array;
+  /** The same signature, ASN.1 DER encoded. */
+  readonly der: Uint8Array;
+  /** Recovery id: parity of the nonce point's y (Ethereum v = 27 + recoveryId). */
+  readonly recoveryId: 0 | 1;
+  /** The key the signature verifies under: 33-byte compressed y, or y + ε·G with a tweak. */
+  readonly publicKey: Uint8Array;
+}
+
+export class SignRound2 implements Round<EcdsaSignature> {
+  readonly number = 2;
+  readonly expectsBroadcastFrom: readonly PartyId[];
+  readonly expectsDirectFrom: readonly PartyId[] = [];
+  private readonly shares = new Map<PartyId, bigint>();
+
+  constructor(
+    private readonly ctx: SignContext,
+    private readonly r: bigint,
+    ownShare: bigint,
+  ) {
+    this.expectsBroadcastFrom = ctx.peers;
+    this.shares.set(ctx.self, ownShare);
+  }
+
+  verify(msg: InboundMessage): void {
+    decodeSignatureShare(this.ctx.key.curve, msg.payload);
+  }
+
+  store(msg: InboundMessage): void {
+    this.shares.set(msg.from, decodeSignatureShare(this.ctx.key.curve, msg.payload));
+  }
+
+  finalize(): RoundOutput<EcdsaSignature> {
+    const { ctx, r } = this;
+    const c = ctx.key.curve;
+    const code = openingCode(c, ctx.players, 2 * ctx.key.t);
+    let s = openScalar(
+      c,
+      code,
+      ctx.players.map((p) => this.shares.get(p)!),
+    );
+    if (s === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'the opened s is zero');
+    if (s > c.halfQ) s = c.q - s;
+    const Y = ctx.tweak === 0n ? ctx.key.verificationKey() : ctx.publicKey;
+    const X = verifyWithPoint(c, Y, ctx.h, r, s);
+    if (X === undefined) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the combined signature does not verify (a signature share was wrong)');
+    // x(X) ≥ q would need recovery id 2 or 3 (probability < 2^-125 on both curves): refuse it.
+    if (X.x >= c.q) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the nonce x-coordinate exceeds the group order (no 0/1 recovery id); sign again with another presignature');
+    const { signature, der } = encodeSignature(c, r, s);
+    const recoveryId = (X.y & 1n) === 1n ? 1 : 0;
+    return { out: [], result: { signature, der, recoveryId, publicKey: ctx.publicKeyBytes } };
+  }
+}
