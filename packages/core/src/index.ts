@@ -13,3 +13,4 @@ export * from './protocols/frost/index.js';
 export * from './protocols/refresh/index.js';
 export * from './protocols/reshare/index.js';
 export * from './protocols/derive/index.js';
+export * from './backup/index.js';
