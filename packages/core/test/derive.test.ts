@@ -46,6 +46,7 @@ interface Bip32Vectors {
     nodes: { path: string; xpub: string; chain_code: string; public_key: string }[];
     public_derivations: {
       parent_path: string;
+      child_path: string;
       parent_xpub: string;
       index: number;
       parent_public_key: string;
