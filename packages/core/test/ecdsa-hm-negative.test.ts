@@ -32,6 +32,7 @@ import {
   SCALAR_OF_Q,
   shiftPoint,
   utf8,
+  WIRE_POINT as POINT,
 } from './helpers/ecdsa.js';
 
 const PLAYERS: PartyId[] = [1, 2, 3];
@@ -39,7 +40,6 @@ const HONEST: PartyId[] = [1, 3];
 const CHEATER = 2;
 const MSG = utf8('transfer 10 ETH to 0xabc');
 const SCALAR = 32;
-const POINT = 33;
 
 /** Offsets inside presigning payloads (docs/protocols/ecdsa-honest-majority.md "Messages"). */
 const dealingOffset = (index: number, field: 'k' | 'a' | 'b' | 'd' | 'e'): number => 32 + 160 * index + SCALAR * ['k', 'a', 'b', 'd', 'e'].indexOf(field);

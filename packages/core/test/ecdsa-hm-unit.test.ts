@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, lagrangeAtZero, presignatureFromBytes, presignatureToBytes, ProtocolError, randomBytes, type EcdsaScheme } from '../src/index.js';
 import { evalPolynomial } from '../src/math/polynomial.js';
-import { bits2intModQ, ecdsaCurve, messageHash, verifyWithPoint } from '../src/protocols/ecdsa-hm/curve.js';
+import { bits2intModQ, decodeWirePoint, ecdsaCurve, encodeWirePoint, messageHash, verifyWithPoint } from '../src/protocols/ecdsa-hm/curve.js';
 import { interpolatePoints, isConsistent, openingCode, openScalar } from '../src/protocols/ecdsa-hm/exponent.js';
 import { ECDSA_SCHEMES, ecdsaKeys, expectPresigned, NOBLE, randInt, runPresign } from './helpers/ecdsa.js';
 
@@ -100,9 +100,52 @@ describe('ecdsa-hm: verification with a prepared key agrees with noble verify', 
           assert.equal(ours, theirs);
         }
         assert.ok(verifyWithPoint(c, Y, h, sig.r, sig.s) !== undefined, 'a valid signature verifies');
+        // Tweaked: a signature by sk + ε verifies under Y with tweak ε, and only with that tweak.
+        const eps = c.suite.randomScalar();
+        const skT = noble.Point.Fn.toBytes(noble.Point.Fn.add(noble.Point.Fn.fromBytes(sk), eps));
+        const sigT = noble.Signature.fromBytes(noble.sign(msg, skT, { prehash: true, lowS: true }), 'compact');
+        const X = verifyWithPoint(c, Y, h, sigT.r, sigT.s, eps);
+        assert.ok(X !== undefined, 'tweaked signature verifies under y + ε·G');
+        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s, c.Fn.add(eps, 1n)), undefined);
+        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s), undefined);
       }
     });
   }
+
+  it('wire points: SEC1 uncompressed only, canonical, on the curve (C1)', () => {
+    for (const scheme of ECDSA_SCHEMES) {
+      const c = ecdsaCurve(scheme);
+      const P = c.G.multiply(c.suite.randomScalar());
+      const good = encodeWirePoint(P);
+      assert.equal(good.length, 65);
+      assert.ok(decodeWirePoint(c, good).equals(P));
+      const p = c.Point.Fp.ORDER;
+      // A point with a small x, so that x + p still fits in 32 bytes (a non-canonical encoding).
+      let small: Uint8Array | undefined;
+      for (let x = 1n; small === undefined; x++) {
+        try {
+          small = c.Point.fromBytes(Uint8Array.of(2, ...Buffer.from(x.toString(16).padStart(64, '0'), 'hex'))).toBytes(false);
+        } catch {
+          // no point with this x
+        }
+      }
+      const xPlusP = small.slice();
+      const x = BigInt('0x' + Buffer.from(small.subarray(1, 33)).toString('hex'));
+      const bad: [string, Uint8Array][] = [
+        ['compressed', P.toBytes(true)],
+        ['prefix 02 with 65 bytes', Uint8Array.of(2, ...good.subarray(1))],
+        ['off the curve', Uint8Array.of(...good.subarray(0, 64), good[64]! ^ 1)],
+        ['zeros', new Uint8Array(65)],
+        ['short', good.subarray(0, 64)],
+      ];
+      assert.ok(x + p < 2n ** 256n);
+      xPlusP.set(Buffer.from((x + p).toString(16).padStart(64, '0'), 'hex'), 1);
+      bad.push(['x + p (non-canonical)', xPlusP]);
+      assert.ok(decodeWirePoint(c, small).toBytes(false).every((v, i) => v === small[i]));
+      for (const [what, b] of bad)
+        assert.throws(() => decodeWirePoint(c, b), (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.INVALID_POINT, what);
+    }
+  });
 
   it('bits2int: SHA-256 output is reduced mod q (the digest q maps to 0)', () => {
     for (const scheme of ECDSA_SCHEMES) {
@@ -135,7 +178,7 @@ describe('ecdsa-hm: presignature storage encoding is strict', () => {
       ['truncated', good.subarray(0, good.length - 1)],
       ['trailing', Uint8Array.of(...good, 0)],
       ['version', mutate((b) => ((b[0] = 2), b))],
-      ['id', mutate((b) => ((b[idAt] ^= 1), b))],
+      ['id', mutate((b) => ((b[idAt] = b[idAt]! ^ 1), b))],
       ['index', mutate((b) => ((b[RAt - 1] = 5), b))],
       ['scalar ≥ q', mutate((b) => (b.set(Buffer.from(c.q.toString(16), 'hex'), alphaAt), b))],
       ['R off the curve', mutate((b) => (b.set(new Uint8Array(33).fill(0xff), RAt), b))],

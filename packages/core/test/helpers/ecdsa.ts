@@ -289,11 +289,14 @@ export function addToScalar(payload: Uint8Array, offset: number, delta = 1n): Ui
   return out;
 }
 
-/** Replace the 33-byte point at `offset` with P + G (a different valid point). */
+/** Length of a point inside protocol messages (SEC1 uncompressed). */
+export const WIRE_POINT = 65;
+
+/** Replace the wire point (65-byte uncompressed) at `offset` with P + G (a different valid point). */
 export function shiftPoint(scheme: EcdsaScheme, payload: Uint8Array, offset: number): Uint8Array {
   const P = NOBLE[scheme].Point;
   const out = payload.slice();
-  out.set(P.fromBytes(payload.subarray(offset, offset + 33)).add(P.BASE).toBytes(true), offset);
+  out.set(P.fromBytes(payload.subarray(offset, offset + WIRE_POINT)).add(P.BASE).toBytes(false), offset);
   return out;
 }
 

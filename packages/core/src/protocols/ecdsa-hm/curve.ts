@@ -38,6 +38,8 @@ export interface EcdsaCurve {
   readonly G: Point;
   /** Decode a received point (suite rules: 33-byte SEC1 compressed, canonical, on the curve, not O — checklist B3/C1). */
   decodePoint(bytes: Uint8Array): Point;
+  /** Length of a point in protocol messages: 65-byte SEC1 uncompressed (see {@link decodeWirePoint}). */
+  readonly wirePointLength: number;
 }
 
 const NOBLE: Record<EcdsaScheme, ECDSA> = { 'ecdsa-secp256k1': secp256k1, 'ecdsa-p256': p256 };
@@ -61,10 +63,41 @@ export function ecdsaCurve(scheme: string): EcdsaCurve {
       halfQ: Point.Fn.ORDER >> 1n,
       G: Point.BASE,
       decodePoint: (bytes) => suite.decodePoint(bytes) as unknown as Point,
+      wirePointLength: 1 + 2 * Point.Fp.BYTES,
     };
     CURVES.set(scheme, c);
   }
   return c;
+}
+
+function invalidPoint(why: string): never {
+  throw new ProtocolError(ErrorCode.INVALID_POINT, `invalid group element: ${why}`);
+}
+
+/**
+ * Points inside protocol messages travel SEC1 *uncompressed* (04 ‖ x ‖ y): decoding then needs
+ * only the curve equation, not a square root (a third of the presigning CPU went into
+ * decompression). Checklist B3/C1: exact length, 04 prefix, x and y canonical (< p: re-encoding
+ * gives the same bytes), on the curve, not the identity (which has no SEC1 encoding here).
+ */
+export function decodeWirePoint(c: EcdsaCurve, bytes: Uint8Array): Point {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== c.wirePointLength || bytes[0] !== 0x04) invalidPoint(`expected ${c.wirePointLength}-byte SEC1 uncompressed encoding`);
+  let P: Point;
+  try {
+    P = c.Point.fromBytes(bytes);
+    P.assertValidity();
+  } catch {
+    return invalidPoint('not on the curve');
+  }
+  if (P.is0()) invalidPoint('identity');
+  const again = P.toBytes(false);
+  for (let i = 0; i < again.length; i++) if (again[i] !== bytes[i]) invalidPoint('non-canonical encoding');
+  return P;
+}
+
+/** Encoding of {@link decodeWirePoint} (normalise batches with `normalizeZ` first for speed). */
+export function encodeWirePoint(P: Point): Uint8Array {
+  return P.toBytes(false);
 }
 
 function bytesToBigint(b: Uint8Array): bigint {
@@ -98,18 +131,20 @@ export function messageHash(c: EcdsaCurve, message: Uint8Array): bigint {
 }
 
 /**
- * ECDSA verification of (r, s) on hash h under the decoded public key Y, requiring low s.
- * Returns the affine point u1·G + u2·Y (the signature's nonce point, whose y parity is the
- * recovery bit) when the signature is valid, undefined otherwise.
+ * ECDSA verification of (r, s) on hash h under the public key Y + ε·G (ε = additive tweak, 0 for
+ * none), requiring low s. Returns the affine point u1·G + u2·(Y + ε·G) (the signature's nonce
+ * point, whose y parity is the recovery bit) when the signature is valid, undefined otherwise.
+ * It is computed as (u1 + u2·ε)·G + u2·Y, so that a tweaked key still uses Y's precomputed
+ * table and G's. Y + ε·G must not be the identity (the caller checks it).
  */
-export function verifyWithPoint(c: EcdsaCurve, Y: Point, h: bigint, r: bigint, s: bigint): { x: bigint; y: bigint } | undefined {
+export function verifyWithPoint(c: EcdsaCurve, Y: Point, h: bigint, r: bigint, s: bigint, tweak = 0n): { x: bigint; y: bigint } | undefined {
   if (r <= 0n || r >= c.q || s <= 0n || s > c.halfQ) return undefined;
   if (Y.is0()) return undefined;
   const Fn = c.Fn;
   const w = Fn.inv(s);
   const u1 = Fn.mul(h, w);
   const u2 = Fn.mul(r, w);
-  const X = c.G.multiplyUnsafe(u1).add(Y.multiplyUnsafe(u2));
+  const X = c.G.multiplyUnsafe(Fn.add(u1, Fn.mul(u2, tweak))).add(Y.multiplyUnsafe(u2));
   if (X.is0()) return undefined;
   const a = X.toAffine();
   if (Fn.create(a.x) !== r) return undefined;

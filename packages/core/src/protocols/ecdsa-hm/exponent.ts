@@ -100,18 +100,34 @@ export function openingCode(c: EcdsaCurve, players: readonly PartyId[], degree: 
   return code;
 }
 
-/** Σ_i coeffs_i·points_i for small signed integer coefficients (variable time, public inputs). */
+/** Coefficients up to this many bits use the table-free joint double-and-add below. */
+const SMALL_BITS = 24;
+
+/**
+ * Σ_i coeffs_i·points_i for signed integer coefficients (variable time, public inputs). Small
+ * coefficients (the usual case, e.g. 1, −2, 1) use a joint binary double-and-add without tables
+ * (a handful of point operations); larger ones noble's joint wNAF (`mulAddUnsafe`).
+ */
 export function linearCombination(c: EcdsaCurve, points: readonly Point[], coeffs: readonly bigint[]): Point {
   const ps: Point[] = [];
   const ss: bigint[] = [];
+  let bits = 0;
   for (let i = 0; i < points.length; i++) {
     const k = coeffs[i]!;
     if (k === 0n) continue;
     ps.push(k < 0n ? points[i]!.negate() : points[i]!);
-    ss.push(abs(k));
+    const m = abs(k);
+    ss.push(m);
+    bits = Math.max(bits, m.toString(2).length);
   }
   if (ps.length === 0) return c.Point.ZERO;
-  return mulAddUnsafe(c.Point, ps, ss);
+  if (bits > SMALL_BITS) return mulAddUnsafe(c.Point, ps, ss);
+  let acc = c.Point.ZERO;
+  for (let b = bits - 1; b >= 0; b--) {
+    if (!acc.is0()) acc = acc.double();
+    for (let i = 0; i < ps.length; i++) if ((ss[i]! >> BigInt(b)) & 1n) acc = acc.add(ps[i]!);
+  }
+  return acc;
 }
 
 /** OpenExp check: do `points` (one per player, in player order) lie on one degree-t polynomial? */

@@ -2,13 +2,14 @@
  * Wire payloads of `ecdsa-hm-presign/v1` and `ecdsa-hm-sign/v1` (inside the engine envelope,
  * engine/codec.ts, which carries protocol id, session id, round, authenticated sender and the
  * echo of the previous round's broadcasts). Fixed lengths; Ns = 32 (scalar, big-endian, < q),
- * Ne = 33 (SEC1 compressed point, not the identity). B = batch size (`count`).
+ * Ne = 65 (SEC1 uncompressed point 04 ‖ x ‖ y, canonical, on the curve — uncompressed so that
+ * receivers need no square root, curve.ts `decodeWirePoint`). B = batch size (`count`).
  *
  * ecdsa-hm-presign/v1
  *   round 1, direct j → i (dealing, RandSS / ZeroSS shares f_j(i)):
  *     context hash (32) ‖ B × ( k_ji ‖ a_ji ‖ b_ji ‖ d_ji ‖ e_ji )          32 + 160·B bytes
- *   round 2, broadcast:  B × ( R_i ‖ w_i )                                   65·B bytes
- *   round 3, broadcast:  B × ( W_i )                                         33·B bytes
+ *   round 2, broadcast:  B × ( R_i ‖ w_i )                                   97·B bytes
+ *   round 3, broadcast:  B × ( W_i )                                         65·B bytes
  * ecdsa-hm-sign/v1
  *   round 1, broadcast:  context hash (32) ‖ ρ_i (32 fresh random bytes)     64 bytes
  *   round 2, broadcast:  s_i                                                 32 bytes
@@ -19,7 +20,7 @@
 import { ErrorCode, ProtocolError } from '../../errors.js';
 import { Reader, Writer } from '../../engine/codec.js';
 import { equalBytes } from '../../math/bytes.js';
-import { bigintToBytes, type EcdsaCurve, type Point } from './curve.js';
+import { bigintToBytes, decodeWirePoint, encodeWirePoint, type EcdsaCurve, type Point } from './curve.js';
 
 export const CONTEXT_HASH_LENGTH = 32;
 export const RANDOMNESS_LENGTH = 32;
@@ -61,7 +62,7 @@ export function decodeDealing(c: EcdsaCurve, payload: Uint8Array, contextHash: U
 export function encodeNonceShares(R: readonly Point[], w: readonly bigint[]): Uint8Array {
   const wr = new Writer();
   for (let i = 0; i < R.length; i++) {
-    wr.fixed(R[i]!.toBytes(true));
+    wr.fixed(encodeWirePoint(R[i]!));
     scalars(wr, w[i]!);
   }
   return wr.finish();
@@ -72,7 +73,7 @@ export function decodeNonceShares(c: EcdsaCurve, payload: Uint8Array, count: num
   const R: Point[] = [];
   const w: bigint[] = [];
   for (let i = 0; i < count; i++) {
-    R.push(c.decodePoint(r.fixed(c.suite.pointLength)));
+    R.push(decodeWirePoint(c, r.fixed(c.wirePointLength)));
     w.push(c.suite.decodeScalar(r.fixed(32)));
   }
   r.end();
@@ -81,14 +82,14 @@ export function decodeNonceShares(c: EcdsaCurve, payload: Uint8Array, count: num
 
 export function encodePoints(points: readonly Point[]): Uint8Array {
   const w = new Writer();
-  for (const P of points) w.fixed(P.toBytes(true));
+  for (const P of points) w.fixed(encodeWirePoint(P));
   return w.finish();
 }
 
 export function decodePoints(c: EcdsaCurve, payload: Uint8Array, count: number): Point[] {
   const r = new Reader(payload);
   const out: Point[] = [];
-  for (let i = 0; i < count; i++) out.push(c.decodePoint(r.fixed(c.suite.pointLength)));
+  for (let i = 0; i < count; i++) out.push(decodeWirePoint(c, r.fixed(c.wirePointLength)));
   r.end();
   return out;
 }

@@ -67,8 +67,8 @@ export class SignRound2 implements Round<EcdsaSignature> {
     );
     if (s === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'the opened s is zero');
     if (s > c.halfQ) s = c.q - s;
-    const Y = ctx.tweak === 0n ? ctx.key.verificationKey() : ctx.publicKey;
-    const X = verifyWithPoint(c, Y, ctx.h, r, s);
+    // Verified under y + ε·G, with y's precomputed table (curve.ts).
+    const X = verifyWithPoint(c, ctx.key.verificationKey(), ctx.h, r, s, ctx.tweak);
     if (X === undefined) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the combined signature does not verify (a signature share was wrong)');
     // x(X) ≥ q would need recovery id 2 or 3 (probability < 2^-125 on both curves): refuse it.
     if (X.x >= c.q) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the nonce x-coordinate exceeds the group order (no 0/1 recovery id); sign again with another presignature');
