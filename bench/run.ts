@@ -11,6 +11,7 @@ const groups: Record<string, () => Promise<Group>> = {
   dkg: async () => (await import('./dkg.js')).benchDkg,
   frost: async () => (await import('./frost.js')).benchFrost,
   cluster: async () => (await import('./cluster.js')).benchCluster,
+  'ecdsa-hm': async () => (await import('./ecdsa-hm.js')).benchEcdsaHm,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
