@@ -7,8 +7,6 @@ export { createDklsKeygenSession, createDklsOtRefreshSession } from './keygen/se
 export type { DklsKeygenParams, DklsOtRefreshParams } from './keygen/config.js';
 export { createDklsSignSession } from './sign/session.js';
 export type { DklsSignParams } from './sign/context.js';
-export type { EcdsaSignature } from './signature.js';
-export { ecdsaDer } from './signature.js';
 export {
   dklsKeyShareToBytes,
   dklsKeyShareFromBytes,

@@ -1,19 +1,10 @@
 /**
- * The ECDSA signature output of threshold signing (shared shape with the honest-majority ECDSA
- * protocol: defined here because protocols/ecdsa-hm did not exist when DKLs23 was written).
+ * The ECDSA signature output of DKLs23 signing: the same `EcdsaSignature` as the honest-majority
+ * protocol (protocols/ecdsa-hm), so that callers handle both alike; plus the DER helper.
  */
 import { ErrorCode, ProtocolError } from '../../errors.js';
 
-export interface EcdsaSignature {
-  /** r ‖ s, 32 bytes each, big-endian, low-s (s ≤ q/2). */
-  readonly signature: Uint8Array;
-  /** The same signature, DER-encoded (SEQUENCE { INTEGER r, INTEGER s }). */
-  readonly der: Uint8Array;
-  /** y-parity of R after low-s normalisation (0 or 1); x(R) ≥ q never occurs in practice and aborts. */
-  readonly recoveryId: 0 | 1;
-  /** The public key the signature verifies under (compressed SEC1, 33 bytes; the tweaked key if a tweak was given). */
-  readonly publicKey: Uint8Array;
-}
+export type { EcdsaSignature } from '../ecdsa-hm/sign-round2.js';
 
 function derInt(v: Uint8Array): Uint8Array {
   let i = 0;
