@@ -8,69 +8,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { generateApplicationKey, TsmClient } from '@opentsm/client';
-import { FROST_SCHEMES, getSuite, isFrostScheme, parseHex } from '@opentsm/core';
-import { loadClusterFile, type ClusterFile } from '../config/cluster.js';
-import { readCredentials, writeCredentials } from './credentials.js';
+import { generateApplicationKey, type TsmClient } from '@opentsm/client';
+import { FROST_SCHEMES, getSuite, isFrostScheme } from '@opentsm/core';
+import { writeCredentials } from './credentials.js';
+import { client, DEFAULT_DIR, hexArg, intArg, loadCluster, playersArg, wantsJson, type CliContext, type CommandModule, type GlobalOpts } from './context.js';
 import { runDev } from './dev.js';
 import { initCluster } from './init.js';
 import { CliError, printError, printResult } from './output.js';
 import { checkHealth, waitForCluster } from './status.js';
-
-const DEFAULT_DIR = '.tsm/dev';
-
-interface GlobalOpts {
-  cluster?: string;
-  credentials?: string;
-  json?: boolean;
-  timeout?: string;
-}
-
-function wantsJson(): boolean {
-  return process.argv.includes('--json');
-}
-
-function clusterPath(g: GlobalOpts): string {
-  return g.cluster ?? process.env.TSM_CLUSTER ?? `${DEFAULT_DIR}/cluster.json`;
-}
-
-function loadCluster(g: GlobalOpts): ClusterFile {
-  return loadClusterFile(clusterPath(g));
-}
-
-function client(g: GlobalOpts, mode?: string, primary?: string): TsmClient {
-  const cluster = loadCluster(g);
-  const cred = readCredentials(g.credentials ?? process.env.TSM_CREDENTIALS ?? `${DEFAULT_DIR}/admin.key`);
-  if (mode !== undefined && mode !== 'fan-out' && mode !== 'primary') throw new CliError('INVALID_ARGUMENT', '--mode must be fan-out or primary');
-  const timeoutMs = g.timeout ? Number(g.timeout) * 1000 : 60_000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new CliError('INVALID_ARGUMENT', '--timeout must be a positive number of seconds');
-  return new TsmClient({
-    nodes: cluster.nodes.map((n) => ({ player: n.player, url: n.apiUrl })),
-    credentials: { applicationId: cred.applicationId, algorithm: cred.algorithm, privateKey: cred.privateKey },
-    mode: (mode) ?? 'fan-out',
-    ...(primary !== undefined ? { primary: intArg(primary, '--primary') } : {}),
-    timeoutMs,
-  });
-}
-
-function intArg(v: string, name: string): number {
-  if (!/^\d+$/.test(v)) throw new CliError('INVALID_ARGUMENT', `${name} must be a positive integer`);
-  return Number(v);
-}
-
-function playersArg(v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d{1,2}(,\d{1,2})*$/.test(v)) throw new CliError('INVALID_ARGUMENT', '--players must look like 1,3');
-  return v.split(',').map(Number);
-}
-
-function hexArg(v: string, name: string): Uint8Array {
-  try {
-    return parseHex(v.startsWith('0x') ? v.slice(2) : v);
-  } catch {
-    throw new CliError('INVALID_HEX', `${name} must be hex`);
-  }
-}
 
 const program = new Command();
 program
@@ -246,6 +191,11 @@ audit
     printResult(r, g().json === true, () => (r.ok ? `audit chain OK (${r.entries} entries)` : `audit chain BROKEN at entry ${r.brokenAt}: ${r.reason}`));
     if (!r.ok) process.exitCode = 1;
   });
+
+// Feature command modules: one line each.
+const commandModules: CommandModule[] = [];
+const cliContext: CliContext = { g, client: (mode, primary) => client(g(), mode, primary), loadCluster: () => loadCluster(g()) };
+for (const register of commandModules) register(program, cliContext);
 
 async function main(): Promise<void> {
   try {

@@ -22,7 +22,26 @@ declare module 'fastify' {
   }
 }
 
+/** What a route module gets to register its routes (see `AppDeps.routes`). */
+export interface RouteContext {
+  readonly deps: AppDeps;
+  /** preValidation hook: verifies the client's signed request (sets req.app). */
+  authenticate(req: FastifyRequest): Promise<void>;
+  /** preValidation hook: authenticate + admin role. */
+  requireAdmin(req: FastifyRequest): Promise<void>;
+  /** The verified caller of an authenticated request. */
+  caller(req: FastifyRequest): { applicationId: string; requestId: string };
+  /** Primary mode: relay the signed request unchanged to these players (no-op in fan-out mode). */
+  relay(req: FastifyRequest, players: number[]): Promise<unknown>[];
+  /** The quorum a primary chose (header x-tsm-players), if any. */
+  headerPlayers(req: FastifyRequest): number[] | undefined;
+}
+
+export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void;
+
 export interface AppDeps {
+  /** Extra route modules (one file per feature: lifecycle, backup, ...). */
+  routes?: readonly RouteModule[];
   player: number;
   cluster: ClusterFile;
   store: NodeStore;
@@ -198,6 +217,9 @@ export function buildApp(d: AppDeps): FastifyInstance {
   app.get('/v1/applications', { preValidation: requireAdmin }, async () => ({
     applications: (await d.store.listApplications()).map((a) => ({ applicationId: a.applicationId, name: a.name, algorithm: a.algorithm, role: a.role, enabled: a.enabled })),
   }));
+
+  const ctx: RouteContext = { deps: d, authenticate, requireAdmin, caller, relay, headerPlayers };
+  for (const register of d.routes ?? []) register(app, ctx);
 
   return app;
 }

@@ -100,7 +100,8 @@ export interface KeyServiceDeps {
 }
 
 export class KeyService {
-  private readonly cache = new Map<string, KeyShare>();
+  /** keyId → (share version, share): a refresh or reshare bumps the version, which misses the cache. */
+  private readonly cache = new Map<string, { version: number; share: KeyShare }>();
   constructor(private readonly d: KeyServiceDeps) {}
 
   private get clusterPlayers(): number[] {
@@ -151,7 +152,7 @@ export class KeyService {
         this.d.runner.run(createCommitSession({ sessionId: sessionIdFor('keygen-commit', caller.applicationId, caller.requestId), self: this.d.player, parties: players, digest })),
       );
       await this.d.store.activateKey(keyId);
-      this.cache.set(keyId, share);
+      this.cache.set(keyId, { version, share });
       await this.d.store.audit({ actor: caller.applicationId, action: 'key.create', keyId, sessionId: toHex(sid), result: 'ok', detail: { scheme: body.scheme, threshold: body.threshold } });
       return { keyId, scheme: body.scheme, threshold: `${k}-of-${n}`, players, publicKey, protocol };
     } catch (e) {
@@ -176,15 +177,21 @@ export class KeyService {
     return (await this.d.store.listKeys(applicationId, { limit, after })).filter((r) => r.status === 'active').map(toKeyInfo);
   }
 
-  private async loadShare(applicationId: string, keyId: string): Promise<KeyShare> {
+  /** Forget a cached share (after refresh, reshare or deletion). */
+  invalidate(keyId: string): void {
+    this.cache.delete(keyId);
+  }
+
+  /** This node's decrypted, validated share of an active key of the application (404 otherwise). */
+  async loadShare(applicationId: string, keyId: string): Promise<KeyShare> {
     const row = await this.d.store.getKey(applicationId, keyId);
     if (!row || row.status !== 'active' || !row.sealedShare) throw notFound();
     const cached = this.cache.get(keyId);
-    if (cached) return cached;
+    if (cached && cached.version === row.version) return cached.share;
     const plain = openShare(this.d.masterKey, { keyId, player: this.d.player, version: row.version }, row.sealedShare);
     const share = keyShareFromJson(JSON.parse(new TextDecoder().decode(plain)));
     if (this.cache.size >= (this.d.cacheSize ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(keyId, share);
+    this.cache.set(keyId, { version: row.version, share });
     return share;
   }
 

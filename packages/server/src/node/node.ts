@@ -12,7 +12,8 @@ import { certFingerprint } from '../pki/fingerprint.js';
 import { openStore } from '../store/open.js';
 import type { ShareStore } from '../store/types.js';
 import { PeerTransport } from '../transport/peer-transport.js';
-import { buildApp } from './app.js';
+import { buildApp, type RouteModule } from './app.js';
+import type { NodeLogger, NodeServices } from './services.js';
 import { KeyRecovery } from './key-recovery.js';
 import { KeyService } from './key-service.js';
 import { NodeMetrics } from './metrics.js';
@@ -78,7 +79,25 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     metrics,
     onInternalError: (op, err) => logRef.current?.warn({ op, err: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error' }, 'internal error'),
   });
+  const log0: NodeLogger = { info: (o, m) => logRef.current?.info(o, m), warn: (o, m) => logRef.current?.warn(o, m) };
+  const services: NodeServices = {
+    player: config.player,
+    cluster,
+    shareStore,
+    store,
+    masterKey: mk.key,
+    runner,
+    mux,
+    keys,
+    metrics,
+    log: log0,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+  };
+  // Feature modules: one line each.
+  const routes: RouteModule[] = [];
+  void services;
   const app = buildApp({
+    routes,
     player: config.player,
     cluster,
     store,
