@@ -76,7 +76,8 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     const c = await tc.cli(['keys', 'create', '--scheme', 'frost-secp256k1', '--threshold', '2-of-3', '--json']);
     assert.equal(c.code, 0, c.stderr);
     const key = JSON.parse(c.stdout) as { keyId: string; scheme: string; threshold: string; players: number[]; publicKey: string };
-    assert.deepEqual(Object.keys(key).sort(), ['keyId', 'players', 'publicKey', 'scheme', 'threshold']);
+    assert.deepEqual(Object.keys(key).sort(), ['keyId', 'players', 'protocol', 'publicKey', 'scheme', 'threshold']);
+    assert.equal((key as { protocol?: string }).protocol, 'frost');
     const s = await tc.cli(['sign', '--key', key.keyId, '--message', '68656c6c6f', '--players', '1,3', '--json']);
     assert.equal(s.code, 0, s.stderr);
     const sig = JSON.parse(s.stdout) as { keyId: string; signature: string; publicKey: string };
