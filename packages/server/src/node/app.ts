@@ -180,7 +180,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     d.keys.getKey(req.app!.applicationId, req.params.keyId),
   );
 
-  app.post<{ Params: { keyId: string }; Body: { message: string; players?: number[] } }>(
+  app.post<{ Params: { keyId: string }; Body: { message: string; players?: number[]; path?: string } }>(
     '/v1/keys/:keyId/sign',
     { schema: { params: keyIdParams, body: signBody }, preValidation: authenticate },
     async (req) => {
@@ -195,7 +195,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
         if (players.length < k) throw new ApiError(503, 'QUORUM_UNAVAILABLE', `only ${players.length} of the ${k} players needed are reachable`);
       }
       const relayed = players ? relay(req, players) : [];
-      const res = await d.keys.sign(caller(req), req.params.keyId, { message: parseHex(req.body.message), players });
+      const res = await d.keys.sign(caller(req), req.params.keyId, { message: parseHex(req.body.message), players, path: req.body.path });
       await Promise.all(relayed);
       return res;
     },

@@ -36,7 +36,20 @@ export interface SignResult {
   keyId: string;
   signature: string;
   publicKey: string;
+  /** ECDSA only. */
+  der?: string;
+  recoveryId?: number;
 }
+
+export interface SignBody {
+  message: Uint8Array;
+  players?: number[] | undefined;
+  /** Non-hardened derivation path (e.g. m/0/5), when the key supports it. */
+  path?: string | undefined;
+}
+
+/** Signs with a non-FROST key; errors are ApiErrors (see failureToApi). */
+export type EcdsaSigner = (caller: Caller, row: KeyRow, share: KeyShare, body: SignBody) => Promise<SignResult>;
 
 export interface Caller {
   applicationId: string;
@@ -75,7 +88,7 @@ export function toKeyInfo(r: KeyRow): KeyInfo {
   };
 }
 
-function failureToApi(e: unknown): ApiError {
+export function failureToApi(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof SessionFailure) {
     if (e.code === 'PROTOCOL_ABORTED') return new ApiError(502, 'PROTOCOL_ABORTED', e.message, e.culprits);
@@ -184,8 +197,20 @@ export class KeyService {
 
   /** This node's decrypted, validated share of an active key of the application (404 otherwise). */
   async loadShare(applicationId: string, keyId: string): Promise<KeyShare> {
+    return (await this.loadKey(applicationId, keyId)).share;
+  }
+
+  /** The key's row and this node's share (404 for a missing, inactive or foreign key). */
+  async loadKey(applicationId: string, keyId: string): Promise<{ row: KeyRow; share: KeyShare }> {
     const row = await this.d.store.getKey(applicationId, keyId);
     if (!row || row.status !== 'active' || !row.sealedShare) throw notFound();
+    return { row, share: this.openRow(row) };
+  }
+
+  /** Decrypt and validate the sealed share of a row (cached per share version). */
+  openRow(row: KeyRow): KeyShare {
+    const keyId = row.keyId;
+    if (!row.sealedShare) throw notFound();
     const cached = this.cache.get(keyId);
     if (cached && cached.version === row.version) return cached.share;
     const plain = openShare(this.d.masterKey, { keyId, player: this.d.player, version: row.version }, row.sealedShare);
@@ -195,8 +220,19 @@ export class KeyService {
     return share;
   }
 
-  async sign(caller: Caller, keyId: string, body: { message: Uint8Array; players?: number[] | undefined }): Promise<SignResult> {
-    const share = await this.loadShare(caller.applicationId, keyId);
+  /** Signers of other protocols (ECDSA honest-majority, DKLs23), registered by their modules. */
+  private readonly signers = new Map<string, EcdsaSigner>();
+  registerSigner(protocol: string, signer: EcdsaSigner): void {
+    this.signers.set(protocol, signer);
+  }
+
+  async sign(caller: Caller, keyId: string, body: SignBody): Promise<SignResult> {
+    const { row, share } = await this.loadKey(caller.applicationId, keyId);
+    if (row.protocol !== 'frost') {
+      const signer = this.signers.get(row.protocol);
+      if (!signer) throw new ApiError(501, 'UNSUPPORTED_PROTOCOL', `this node cannot sign ${row.protocol} keys`);
+      return signer(caller, row, share, body);
+    }
     const signers = body.players ? [...body.players].sort((a, b) => a - b) : share.parties.slice(0, share.threshold);
     if (new Set(signers).size !== signers.length) throw badRequest('INVALID_PLAYERS', 'players must be distinct');
     for (const p of signers) if (!share.parties.includes(p)) throw badRequest('INVALID_PLAYERS', `player ${p} holds no share of this key`);

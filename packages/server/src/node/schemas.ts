@@ -22,6 +22,7 @@ export const signBody = {
   properties: {
     message: { type: 'string', pattern: '^([0-9a-fA-F]{2})*$', maxLength: 2 * 1024 * 1024 },
     players,
+    path: { type: 'string', pattern: "^m(/[0-9]{1,10}['hH]?){0,255}$" },
   },
 } as const;
 
