@@ -188,7 +188,8 @@ export function buildApp(d: AppDeps): FastifyInstance {
       if (!players && req.headers['x-tsm-mode'] === 'primary') {
         // The primary picks the quorum: itself first, then connected peers.
         const key = await d.keys.getKey(req.app!.applicationId, req.params.keyId);
-        const k = Number(key.threshold.split('-of-')[0]);
+        const t = Number(key.threshold.split('-of-')[0]);
+        const k = key.protocol === 'honest-majority' ? 2 * t - 1 : t;
         const st = d.peerStatus();
         const others = key.players.filter((p) => p !== d.player && st[p] === 'up');
         players = [d.player, ...others].slice(0, k).sort((a, b) => a - b);
