@@ -12,6 +12,7 @@ const groups: Record<string, () => Promise<Group>> = {
   frost: async () => (await import('./frost.js')).benchFrost,
   cluster: async () => (await import('./cluster.js')).benchCluster,
   'ecdsa-hm': async () => (await import('./ecdsa-hm.js')).benchEcdsaHm,
+  'backup': async () => (await import('./backup.js')).benchBackup,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

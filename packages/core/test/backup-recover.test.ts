@@ -15,6 +15,8 @@ import {
   parseBackupFile,
   parseBackupSecretKey,
   recoverFromBackups,
+  recoverShareBackup,
+  backupFileStatement,
   serializeBackupFile,
   serializeBackupSecretKey,
   verifyBackupSet,
@@ -59,6 +61,14 @@ test('every k-subset recovers the same key; non-contiguous player indices (2-of-
   const r = verifyBackupSet(partial);
   assert.equal(r.ok, false, 'a partial set is not a complete backup (spec §9)');
   assert.deepEqual(r.missing, [2]);
+});
+
+test('one share alone (re-import into a TSM, §8.2): recoverShareBackup gives the stored share', () => {
+  const r = recoverShareBackup(full.backups[1]!.blob, backupFileStatement(full, 5), op.secretKey);
+  assert.equal(r.player, 5);
+  assert.equal(hex(r.share), hex(keys[1]!.secretShare));
+  assert.deepEqual([...r.badRows], []);
+  assert.throws(() => recoverShareBackup(full.backups[1]!.blob, backupFileStatement(full, 7), op.secretKey), isCode(ErrorCode.INVALID_BACKUP, [7]));
 });
 
 test('wrong operator key: refused before any decryption', () => {

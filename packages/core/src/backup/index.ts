@@ -47,7 +47,7 @@ export {
   type AssembleBackupFileParams,
   type VerifyBackupSetOptions,
 } from './backup.js';
-export { recoverFromBackups, ed25519ExpandedKey, type RecoverOptions, type RecoveredKey } from './recover.js';
+export { recoverFromBackups, recoverShareBackup, ed25519ExpandedKey, type RecoverOptions, type RecoveredKey, type RecoveredShareBackup } from './recover.js';
 export {
   createExportZeroSharing,
   wrapShareForExport,

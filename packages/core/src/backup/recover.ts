@@ -11,7 +11,8 @@ import { getSuite, type GroupPoint, type Scheme } from '../suites/index.js';
 import { backupFileStatement, backupRecordProblems, type BackupFile, type BackupTrust } from './backup.js';
 import { interpolateScalars } from './common.js';
 import { hpkePublicKey } from './hpke.js';
-import { recoverShareFromBlob } from './proof.js';
+import { recoverShareFromBlob, type BackupStatement } from './proof.js';
+import type { ShareBackup } from './backup.js';
 
 export interface RecoverOptions extends BackupTrust {
   /**
@@ -115,6 +116,28 @@ export function recoverFromBackups(file: BackupFile, recipientSecretKey: Uint8Ar
     badRows,
     skipped,
   };
+}
+
+/** One recovered share. */
+export interface RecoveredShareBackup {
+  readonly player: PartyId;
+  /** x_i in the suite's scalar encoding. SECRET. */
+  readonly share: Uint8Array;
+  /** Rows whose unopened branch did not decrypt to x_i (evidence of a cheating prover). */
+  readonly badRows: readonly number[];
+}
+
+/**
+ * RecoverShare(T, B_i, skR) of spec §8.1 for one backup: Verify against the trusted statement,
+ * then try every row until one decrypts to x_i with x_i·G = X_i. Throws INVALID_BACKUP,
+ * INVALID_RECIPIENT_KEY or BACKUP_UNRECOVERABLE. (`recoverFromBackups` does this for k players
+ * and combines.)
+ */
+export function recoverShareBackup(backup: ShareBackup | Uint8Array, statement: BackupStatement, recipientSecretKey: Uint8Array): RecoveredShareBackup {
+  const blob = backup instanceof Uint8Array ? backup : backup?.blob;
+  if (!(blob instanceof Uint8Array)) throw new TypeError('backup must be a ShareBackup or its blob');
+  const r = recoverShareFromBlob(statement, blob, recipientSecretKey);
+  return { player: r.player, share: getSuite(statement.scheme).encodeScalar(r.share), badRows: r.badRows };
 }
 
 /**
