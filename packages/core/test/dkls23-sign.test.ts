@@ -17,7 +17,6 @@ import {
   keyShareToJson,
   ProtocolError,
   randomBytes,
-  type DklsKeyShare,
 } from '../src/index.js';
 import { dealtKeys, ECDSA, expectSigned, NODE, randInt, randomSubset, range, sign } from './helpers/dkls.js';
 
@@ -119,7 +118,7 @@ describe('DKLs23 key share storage', () => {
 
   it('a key share without the OT setup (e.g. after JSON) cannot sign', () => {
     const keys = dealtKeys('ecdsa-secp256k1', 2, 2);
-    const plain = { ...keys[0]! } as DklsKeyShare; // spread drops the non-enumerable setup
+    const plain = { ...keys[0]! }; // spread drops the non-enumerable setup
     const s = createDklsSignSession({ sessionId: randomBytes(16), key: plain, signers: [1, 2], message: randomBytes(8) });
     s.start();
     assert.equal(s.state, 'aborted');
@@ -144,7 +143,7 @@ describe('DKLs23 signing parameters', () => {
     ['negative tweak', { tweak: -1n }, ErrorCode.INVALID_PARAMETERS],
   ] as const) {
     it(`${name} → aborts at start (${code}), nothing but the abort notice sent`, () => {
-      const { s, out } = start(p as never);
+      const { s, out } = start(p);
       assert.equal(s.state, 'aborted');
       assert.equal(s.error?.code, code);
       assert.equal(out.length, 1); // the abort notice

@@ -136,7 +136,7 @@ export function sign(keys: readonly DklsKeyShare[], signers: readonly PartyId[],
         otSessionGuard: opts.guard?.(p),
       }),
   );
-  return { scheme: keys[0]!.scheme as EcdsaScheme, signers, message, tweak: opts.tweak ?? 0n, groupKey: keys[0]!.groupKey, sessionId, res: runNetwork(sessions, opts) };
+  return { scheme: keys[0]!.scheme, signers, message, tweak: opts.tweak ?? 0n, groupKey: keys[0]!.groupKey, sessionId, res: runNetwork(sessions, opts) };
 }
 
 /** SubjectPublicKeyInfo DER of a SEC1 point on the scheme's curve. */

@@ -37,7 +37,7 @@ export interface DklsKeyShare extends KeyShare {
 /** Attach the OT setup to a key share (as a non-enumerable property). */
 export function makeDklsKeyShare(share: KeyShare, ot: Readonly<Record<PartyId, DklsPeerSetup>>): DklsKeyShare {
   if (!isEcdsaScheme(share.scheme)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'DKLs23 keys use an ECDSA scheme');
-  const k = { ...share } as KeyShare;
+  const k = { ...share };
   Object.defineProperty(k, 'ot', { value: Object.freeze({ ...ot }), enumerable: false, writable: false, configurable: false });
   return k as DklsKeyShare;
 }
