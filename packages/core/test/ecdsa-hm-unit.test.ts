@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, lagrangeAtZero, presignatureFromBytes, presignatureToBytes, ProtocolError, randomBytes, type EcdsaScheme } from '../src/index.js';
 import { evalPolynomial } from '../src/math/polynomial.js';
-import { bits2intModQ, decodeWirePoint, ecdsaCurve, encodeWirePoint, messageHash, verifyWithPoint } from '../src/protocols/ecdsa-hm/curve.js';
+import { bits2intModQ, decodeWirePoint, ecdsaCurve, encodeWirePoint, messageHash, mulOneTimeSecret, verifyWithPoint } from '../src/protocols/ecdsa-hm/curve.js';
 import { interpolatePoints, isConsistent, openingCode, openScalar } from '../src/protocols/ecdsa-hm/exponent.js';
 import { ECDSA_SCHEMES, ecdsaKeys, expectPresigned, NOBLE, randInt, runPresign } from './helpers/ecdsa.js';
 
@@ -111,6 +111,18 @@ describe('ecdsa-hm: verification with a prepared key agrees with noble verify', 
       }
     });
   }
+
+  it('one-time secret multiplication (unblinded constant-time path) equals noble multiply', () => {
+    for (const scheme of ECDSA_SCHEMES) {
+      const c = ecdsaCurve(scheme);
+      const P = c.G.multiply(c.suite.randomScalar());
+      for (const s of [1n, 2n, c.q - 1n, c.suite.randomScalar(), c.suite.randomScalar()]) {
+        assert.ok(mulOneTimeSecret(c, c.G, s).equals(c.G.multiply(s)), 'base point');
+        assert.ok(mulOneTimeSecret(c, P, s).equals(P.multiply(s)), 'other point');
+      }
+      assert.throws(() => mulOneTimeSecret(c, P, 0n));
+    }
+  });
 
   it('wire points: SEC1 uncompressed only, canonical, on the curve (C1)', () => {
     for (const scheme of ECDSA_SCHEMES) {

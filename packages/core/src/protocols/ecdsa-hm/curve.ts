@@ -15,6 +15,7 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { normalizeZ, ScalarMultiplier } from '@noble/curves/abstract/curve.js';
 import type { ECDSA, WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import type { IField } from '@noble/curves/abstract/modular.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -40,6 +41,8 @@ export interface EcdsaCurve {
   decodePoint(bytes: Uint8Array): Point;
   /** Length of a point in protocol messages: 65-byte SEC1 uncompressed (see {@link decodeWirePoint}). */
   readonly wirePointLength: number;
+  /** See {@link mulOneTimeSecret}. */
+  readonly multiplier: ScalarMultiplier<WeierstrassPointCons<bigint>>;
 }
 
 const NOBLE: Record<EcdsaScheme, ECDSA> = { 'ecdsa-secp256k1': secp256k1, 'ecdsa-p256': p256 };
@@ -64,10 +67,27 @@ export function ecdsaCurve(scheme: string): EcdsaCurve {
       G: Point.BASE,
       decodePoint: (bytes) => suite.decodePoint(bytes) as unknown as Point,
       wirePointLength: 1 + 2 * Point.Fp.BYTES,
+      multiplier: new ScalarMultiplier(Point),
     };
     CURVES.set(scheme, c);
   }
   return c;
+}
+
+/**
+ * Constant-time scalar multiplication for a ONE-TIME secret scalar (the presigning nonce and mask
+ * shares k_i, a_i: fresh for every presignature, each multiplied by exactly one point once).
+ *
+ * noble's `multiply` additionally blinds the scalar (n = s + ρ·q with a random 128-bit ρ), which
+ * makes it 1.5× slower. Blinding randomises *repeated* multiplications by the same secret, so that
+ * differential side-channel analysis cannot average many traces; it does nothing for a scalar that
+ * is used once (a single trace that revealed n would reveal s = n mod q just the same). For these
+ * scalars we therefore call noble's unblinded constant-time path (`ScalarMultiplier.mulCT`: fixed
+ * window / fixed table walk, the same operation sequence for every scalar). Long-lived secrets
+ * (key shares) never come here.
+ */
+export function mulOneTimeSecret(c: EcdsaCurve, P: Point, scalar: bigint): Point {
+  return c.multiplier.mulCT(P, scalar, (pts) => normalizeZ(c.Point, pts)).p;
 }
 
 function invalidPoint(why: string): never {
