@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import {
   checkEcdsaHmThreshold,
   createEcdsaSignSession,
+  createPresignSession,
   ecdsaHmPlayersNeeded,
   ecdsaKeyDigest,
   ecdsaMessageHash,
@@ -118,6 +119,13 @@ describe('ecdsa-hm: presign and sign', () => {
       (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.INVALID_PARAMETERS && /needs 3 players online \(2k−1\)/.test(e.message),
     );
     assert.throws(() => checkEcdsaHmThreshold(3, 4), /needs 5 players online/);
+    assert.throws(() => checkEcdsaHmThreshold(1, 3), /not a threshold key/);
+    // A 1-of-3 key from the DKG: presigning refuses at start.
+    const k13 = ecdsaKeys('ecdsa-p256', 1, 3);
+    const s = createPresignSession({ sessionId: randomBytes(8), key: k13[0]!, players: [1], count: 1 });
+    s.start();
+    assert.equal(s.error?.code, ErrorCode.INVALID_PARAMETERS);
+    assert.match(s.error.message, /not a threshold key/);
   });
 
   it('presignature ids and the key digest bind the epoch, key and player set', () => {

@@ -33,12 +33,13 @@ export function ecdsaHmPlayersNeeded(threshold: number): number {
 }
 
 /**
- * Whether a k-of-n key can be used with the honest-majority protocol: 1 ≤ k and n ≥ 2k − 1.
+ * Whether a k-of-n key can be used with the honest-majority protocol: 2 ≤ k and n ≥ 2k − 1.
  * Throws INVALID_PARAMETERS explaining the rule otherwise (for key creation in the cluster).
  */
 export function checkEcdsaHmThreshold(threshold: number, n: number): void {
   if (!Number.isSafeInteger(threshold) || !Number.isSafeInteger(n) || threshold < 1 || n < threshold)
     throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `invalid threshold ${threshold}-of-${n}`);
+  if (threshold < 2) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `a ${threshold}-of-${n} key is not a threshold key: honest-majority ECDSA needs k ≥ 2`);
   const need = ecdsaHmPlayersNeeded(threshold);
   if (n < need)
     throw new ProtocolError(

@@ -42,6 +42,7 @@ export function checkSessionId(sessionId: unknown): Uint8Array {
 export function checkPlayers(key: EcdsaKey, self: PartyId, players: unknown): PartyId[] {
   const need = ecdsaHmPlayersNeeded(key.threshold);
   const n = key.parties.length;
+  if (key.threshold < 2) badParams(`a ${key.threshold}-of-${n} key is not a threshold key: honest-majority ECDSA needs k ≥ 2`);
   if (n < need)
     badParams(`a ${key.threshold}-of-${n} ECDSA key needs ${need} players online (2k−1) to presign and sign, but only ${n} players hold shares`);
   if (!Array.isArray(players)) badParams('players must be an array of player indices');
