@@ -107,7 +107,7 @@ describe('tampering: every flipped byte is rejected', () => {
         last.seed + 7,
         b.blob.length - 1, // last byte of the last unopened ciphertext
       ]);
-      while (positions.size < 22) positions.add(randIndex(b.blob.length));
+      while (positions.size < (scheme === 'frost-secp256k1' ? 22 : 18)) positions.add(randIndex(b.blob.length));
       for (const pos of positions) {
         const bit = 1 << randIndex(8);
         const r = checkShareBackup(flip(b.blob, pos, bit), T);
