@@ -13,6 +13,7 @@ const groups: Record<string, () => Promise<Group>> = {
   cluster: async () => (await import('./cluster.js')).benchCluster,
   'ecdsa-hm': async () => (await import('./ecdsa-hm.js')).benchEcdsaHm,
   'backup': async () => (await import('./backup.js')).benchBackup,
+  'dkls23': async () => (await import('./dkls23.js')).benchDkls23,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
