@@ -837,6 +837,41 @@ export class TsmClient {
     return requireAgreement(results, 'applications');
   }
 
+  /**
+   * Honest-majority ECDSA: fill the presignature pool of a key for one set of 2k−1 players
+   * (default: the key's first 2k−1). Fan-out: every player of the set runs the presigning session.
+   */
+  async presign(params: { keyId: string; count: number; players?: number[] }): Promise<{ keyId: string; players: number[]; created: number; pool: number }> {
+    const keyId = checkKeyId(params.keyId);
+    if (!Number.isInteger(params.count) || params.count < 1 || params.count > 4096) throw invalidArgument('count must be an integer 1..4096');
+    const key = this.#keyCache.get(keyId) ?? (await this.getKey(keyId));
+    if (key.protocol !== 'honest-majority') throw invalidArgument(`key ${keyId} does not use presignatures (protocol ${key.protocol ?? 'frost'})`);
+    const { k } = parseThreshold(key.threshold);
+    const players = params.players ? checkPlayers(params.players, 'players') : key.players.slice(0, 2 * k - 1);
+    const parse = (v: unknown, p: number) => {
+      if (!isRecord(v) || v.keyId !== keyId || typeof v.created !== 'number' || typeof v.pool !== 'number' || !Array.isArray(v.players))
+        throw new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed presign result`, { node: p, culprits: [p] });
+      return { keyId, players: v.players as number[], created: v.created, pool: v.pool };
+    };
+    const payload = { count: params.count, players };
+    if (this.mode === 'primary') return this.#viaPrimary('POST', `/v1/keys/${keyId}/presign`, payload, parse);
+    this.#requireConfigured(players);
+    const results = await this.#fanOutAll(players, 'POST', `/v1/keys/${keyId}/presign`, payload, parse);
+    return { ...results[0]!.value, pool: Math.min(...results.map((r) => r.value.pool)) };
+  }
+
+  /** Honest-majority ECDSA: each node's presignature pool level for a key (nodes that do not answer are omitted). */
+  async presignaturePool(keyId: string, players?: number[]): Promise<{ player: number; pool: number }[]> {
+    checkKeyId(keyId);
+    const q = players ? `?players=${checkPlayers(players, 'players').join(',')}` : '';
+    const parse = (v: unknown, p: number) => {
+      if (!isRecord(v) || typeof v.pool !== 'number') throw new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed pool level`, { node: p, culprits: [p] });
+      return v.pool;
+    };
+    const outcomes = await this.#broadcast(this.players, 'GET', `/v1/keys/${keyId}/presignatures${q}`, undefined, parse);
+    return outcomes.filter((o) => o.error === undefined).map((o) => ({ player: o.player, pool: o.value as number }));
+  }
+
   /** Registered applications (admin role). */
   async listApplications(): Promise<ApplicationInfo[]> {
     const parse = (v: unknown, p: number): ApplicationInfo[] => {

@@ -9,7 +9,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { generateApplicationKey, type TsmClient } from '@opentsm/client';
-import { FROST_SCHEMES, getSuite, isFrostScheme } from '@opentsm/core';
+import { SCHEMES, getSuite, isScheme } from '@opentsm/core';
 import { writeCredentials } from './credentials.js';
 import { client, DEFAULT_DIR, hexArg, intArg, loadCluster, playersArg, wantsJson, type CliContext, type CommandModule, type GlobalOpts } from './context.js';
 import { runDev } from './dev.js';
@@ -103,15 +103,26 @@ const keys = program.command('keys').description('create, list and show keys');
 keys
   .command('create')
   .description('create a key by distributed key generation')
-  .addOption(new Option('--scheme <scheme>', 'signature scheme').choices([...FROST_SCHEMES]).makeOptionMandatory())
+  .addOption(new Option('--scheme <scheme>', 'signature scheme').choices([...SCHEMES]).makeOptionMandatory())
   .requiredOption('--threshold <k-of-n>', 'e.g. 2-of-3')
   .option('--players <list>', 'players holding shares, e.g. 1,2,3 (default: the first n)')
+  .addOption(
+    new Option('--protocol <protocol>', 'ECDSA only: honest-majority (fast; needs 2k−1 players online, n ≥ 2k−1) or dkls23 (any k-of-n)').choices([
+      'honest-majority',
+      'dkls23',
+    ]),
+  )
   .option('--mode <mode>', 'fan-out (default) or primary')
   .option('--primary <player>', 'primary node for --mode primary')
-  .action(async (o: { scheme: string; threshold: string; players?: string; mode?: string; primary?: string }) => {
+  .action(async (o: { scheme: string; threshold: string; players?: string; mode?: string; primary?: string; protocol?: 'honest-majority' | 'dkls23' }) => {
     const players = playersArg(o.players);
-    const k = await client(g(), o.mode, o.primary).createKey({ scheme: o.scheme as Parameters<TsmClient['createKey']>[0]['scheme'], threshold: o.threshold, ...(players ? { players } : {}) });
-    printResult(k, g().json === true, () => `${k.keyId}  ${k.scheme}  ${k.threshold}  players ${k.players.join(',')}\npublic key ${k.publicKey}`);
+    const k = await client(g(), o.mode, o.primary).createKey({
+      scheme: o.scheme as Parameters<TsmClient['createKey']>[0]['scheme'],
+      threshold: o.threshold,
+      ...(players ? { players } : {}),
+      ...(o.protocol ? { protocol: o.protocol } : {}),
+    });
+    printResult(k, g().json === true, () => `${k.keyId}  ${k.scheme}  ${k.threshold}  ${k.protocol ?? ''}  players ${k.players.join(',')}\npublic key ${k.publicKey}`);
   });
 keys
   .command('list')
@@ -125,8 +136,20 @@ keys
   .description('show one key (public data)')
   .argument('<keyId>')
   .action(async (id: string) => {
-    const k = await client(g()).getKey(id);
-    printResult(k, g().json === true, () => `${k.keyId}\n  scheme     ${k.scheme}\n  threshold  ${k.threshold}\n  players    ${k.players.join(',')}\n  public key ${k.publicKey}`);
+    const c = client(g());
+    const k = await c.getKey(id);
+    const pool = k.protocol === 'honest-majority' ? await c.presignaturePool(id) : undefined;
+    printResult(pool ? { ...k, presignatures: Object.fromEntries(pool.map((p) => [String(p.player), p.pool])) } : k, g().json === true, () =>
+      [
+        k.keyId,
+        `  scheme     ${k.scheme}`,
+        `  protocol   ${k.protocol ?? 'frost'}`,
+        `  threshold  ${k.threshold}`,
+        `  players    ${k.players.join(',')}`,
+        `  public key ${k.publicKey}`,
+        ...(pool ? [`  presignatures (pool of the default signing set, per node): ${pool.map((p) => `node ${p.player}: ${p.pool}`).join(', ')}`] : []),
+      ].join('\n'),
+    );
   });
 
 program
@@ -141,21 +164,35 @@ program
     const message = hexArg(o.message, '--message');
     const players = playersArg(o.players);
     const r = await client(g(), o.mode, o.primary).sign({ keyId: o.key, message, ...(players ? { players } : {}) });
-    printResult(r, g().json === true, () => `signature ${r.signature}\npublic key ${r.publicKey}`);
+    printResult(r, g().json === true, () =>
+      [`signature ${r.signature}`, ...(r.der ? [`der ${r.der}`, `recoveryId ${r.recoveryId}`] : []), `public key ${r.publicKey}`].join('\n'),
+    );
   });
 
 program
   .command('verify')
   .description('verify a signature offline (exit 0 valid, 1 invalid)')
-  .addOption(new Option('--scheme <scheme>', 'signature scheme').choices([...FROST_SCHEMES]).makeOptionMandatory())
+  .addOption(new Option('--scheme <scheme>', 'signature scheme').choices([...SCHEMES]).makeOptionMandatory())
   .requiredOption('--public-key <hex>', 'public key, hex')
   .requiredOption('--message <hex>', 'message, hex')
   .requiredOption('--signature <hex>', 'signature, hex')
   .action((o: { scheme: string; publicKey: string; message: string; signature: string }) => {
-    if (!isFrostScheme(o.scheme)) throw new CliError('INVALID_SCHEME', `unknown scheme ${o.scheme}`);
+    if (!isScheme(o.scheme)) throw new CliError('INVALID_SCHEME', `unknown scheme ${o.scheme}`);
     const ok = getSuite(o.scheme).verify(hexArg(o.signature, '--signature'), hexArg(o.message, '--message'), hexArg(o.publicKey, '--public-key'));
     printResult({ valid: ok }, g().json === true, () => (ok ? 'valid' : 'INVALID'));
     process.exitCode = ok ? 0 : 1;
+  });
+
+program
+  .command('presign')
+  .description('honest-majority ECDSA: fill the presignature pool of a key (nodes also refill it in the background)')
+  .requiredOption('--key <keyId>', 'key id')
+  .requiredOption('--count <n>', 'number of presignatures to add (1..4096)')
+  .option('--players <list>', 'the signing set of exactly 2k−1 players (default: the first 2k−1)')
+  .action(async (o: { key: string; count: string; players?: string }) => {
+    const players = playersArg(o.players);
+    const r = await client(g()).presign({ keyId: o.key, count: intArg(o.count, '--count'), ...(players ? { players } : {}) });
+    printResult(r, g().json === true, () => `${r.created} presignatures added for players ${r.players.join(',')}; pool ${r.pool}`);
   });
 
 const apps = program.command('apps').description('manage applications (admin)');

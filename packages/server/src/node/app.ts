@@ -26,15 +26,15 @@ declare module 'fastify' {
 export interface RouteContext {
   readonly deps: AppDeps;
   /** preValidation hook: verifies the client's signed request (sets req.app). */
-  authenticate(req: FastifyRequest): Promise<void>;
+  readonly authenticate: (req: FastifyRequest) => Promise<void>;
   /** preValidation hook: authenticate + admin role. */
-  requireAdmin(req: FastifyRequest): Promise<void>;
+  readonly requireAdmin: (req: FastifyRequest) => Promise<void>;
   /** The verified caller of an authenticated request. */
-  caller(req: FastifyRequest): { applicationId: string; requestId: string };
+  readonly caller: (req: FastifyRequest) => { applicationId: string; requestId: string };
   /** Primary mode: relay the signed request unchanged to these players (no-op in fan-out mode). */
-  relay(req: FastifyRequest, players: number[]): Promise<unknown>[];
+  readonly relay: (req: FastifyRequest, players: number[]) => Promise<unknown>[];
   /** The quorum a primary chose (header x-tsm-players), if any. */
-  headerPlayers(req: FastifyRequest): number[] | undefined;
+  readonly headerPlayers: (req: FastifyRequest) => number[] | undefined;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void;

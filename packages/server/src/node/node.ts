@@ -13,6 +13,8 @@ import { openStore } from '../store/open.js';
 import type { ShareStore } from '../store/types.js';
 import { PeerTransport } from '../transport/peer-transport.js';
 import { buildApp, type RouteModule } from './app.js';
+import { EcdsaHmService } from './ecdsa/hm-service.js';
+import { ecdsaHmRoutes } from './ecdsa/routes.js';
 import type { NodeLogger, NodeServices } from './services.js';
 import { KeyRecovery } from './key-recovery.js';
 import { KeyService } from './key-service.js';
@@ -95,7 +97,9 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   };
   // Feature modules: one line each.
   const routes: RouteModule[] = [];
-  void services;
+  const hm = new EcdsaHmService(services);
+  keys.registerSigner('honest-majority', hm.sign);
+  routes.push(ecdsaHmRoutes(hm));
   const app = buildApp({
     routes,
     player: config.player,
@@ -116,6 +120,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   await transport.start();
   await app.listen({ host: config.api.host, port: config.api.port });
   recovery.start();
+  hm.start();
   const purge = setInterval(() => void shareStore.purgeExpiredRequestIds(Date.now()).catch(() => undefined), 60_000);
   purge.unref();
   log.info({ player: config.player, api: `http://${config.api.host}:${config.api.port}`, peer: `${config.peer.host}:${config.peer.port}`, store: config.store.startsWith('sqlite:') ? 'sqlite' : 'postgres' }, 'node started');
@@ -129,6 +134,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       closed = true;
       clearInterval(purge);
       recovery.stop();
+      hm.stop();
       await app.close();
       await transport.close();
       await store.close();

@@ -1,0 +1,256 @@
+/**
+ * Honest-majority ECDSA (DJNPØ20) in the node: the presignature pool and signing.
+ *
+ * Pool (protocols.md §2.6, issue rules): presignatures are made by, bound to, and used with one
+ * set of exactly 2k−1 players. Each node keeps its sealed presignature shares in its store; the
+ * pool of a (key, player set) is refilled in the background by its leader (the lowest player of
+ * the set), who asks the others over the peer channel to join a presigning session.
+ *
+ * Signing: the players first agree on one presignature id they all hold (select session); each
+ * node then DELETES its presignature share in a durable transaction — before any signature share
+ * leaves the node — and only then runs the signing session. An empty pool (or no common id) falls
+ * back to presign-then-sign. A presignature is never restored: a failed or aborted signature
+ * burns it.
+ */
+import {
+  createEcdsaSignSession,
+  createPresignSession,
+  deriveChild,
+  ecdsaHmPlayersNeeded,
+  presignatureFromBytes,
+  presignatureToBytes,
+  publicPackage,
+  randomBytes,
+  Reader,
+  toHex,
+  transcriptHash,
+  utf8ToBytes,
+  Writer,
+  type KeyShare,
+  type Presignature,
+} from '@opentsm/core';
+import { openShare, sealShare } from '../../crypto/at-rest.js';
+import { ApiError, badRequest } from '../errors.js';
+import { failureToApi, type Caller, type SignBody, type SignResult } from '../key-service.js';
+import type { NodeServices } from '../services.js';
+import { createSelectSession } from '../select-session.js';
+import type { KeyRow } from '../store-port.js';
+
+export interface PoolOptions {
+  /** Presignatures kept ready per (key, player set). Default 32. */
+  target: number;
+  /** Refill when the pool drops below this. Default 8. */
+  low: number;
+  /** Presignatures made per presigning session. Default 16. */
+  batch: number;
+  /** Background refill period, ms. Default 500. */
+  intervalMs: number;
+}
+
+const RPC_PRESIGN = 'rpc:presign:req';
+
+function sid(kind: string, ...parts: string[]): Uint8Array {
+  return transcriptHash('opentsm/session-id/v1', utf8ToBytes(kind), ...parts.map((p) => utf8ToBytes(p)));
+}
+
+export class EcdsaHmService {
+  private readonly opts: PoolOptions;
+  /** Presignature ids promised to an in-flight selection or signature (never offered twice). */
+  private readonly reserved = new Set<string>();
+  /** (keyId|players) → the key's application, for background refill of pools in use. */
+  private readonly inUse = new Map<string, { keyId: string; applicationId: string; players: number[] }>();
+  private readonly refilling = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly s: NodeServices,
+    opts: Partial<PoolOptions> = {},
+  ) {
+    this.opts = { target: 32, low: 8, batch: 16, intervalMs: 500, ...opts };
+    s.mux.route(RPC_PRESIGN, (from, _ch, payload) => void this.onPresignRequest(from, payload));
+  }
+
+  /** The default signing set: the first 2k−1 players of the key. */
+  defaultPlayers(row: KeyRow): number[] {
+    return row.parties.slice(0, ecdsaHmPlayersNeeded(row.threshold));
+  }
+
+  private checkPlayers(row: KeyRow, requested: number[] | undefined): number[] {
+    const need = ecdsaHmPlayersNeeded(row.threshold);
+    const players = requested ? [...requested].sort((a, b) => a - b) : this.defaultPlayers(row);
+    if (new Set(players).size !== players.length) throw badRequest('INVALID_PLAYERS', 'players must be distinct');
+    for (const p of players) if (!row.parties.includes(p)) throw badRequest('INVALID_PLAYERS', `player ${p} holds no share of this key`);
+    if (players.length !== need)
+      throw badRequest(
+        'INVALID_PLAYERS',
+        `a ${row.threshold}-of-${row.parties.length} honest-majority ECDSA key presigns and signs with exactly ${need} players (2k−1), got ${players.length}`,
+      );
+    if (!players.includes(this.s.player)) throw badRequest('INVALID_PLAYERS', `this node (player ${this.s.player}) is not one of the requested players`);
+    return players;
+  }
+
+  /** Run one presigning session and store this node's sealed presignature shares. */
+  private async presignAndStore(row: KeyRow, share: KeyShare, players: number[], count: number, sessionId: Uint8Array): Promise<number> {
+    const list = await this.s.runner.run(createPresignSession({ sessionId, key: share, players, count }));
+    const items = list.map((p) => ({
+      presigId: p.idHex,
+      sealed: sealShare(this.s.masterKey, { keyId: p.idHex, player: this.s.player, version: row.version }, presignatureToBytes(p)),
+    }));
+    for (const p of list) p.discard();
+    await this.s.shareStore.putPresignatures(row.keyId, row.version, players.join(','), items);
+    return items.length;
+  }
+
+  /** `POST /v1/keys/:id/presign`: fill the pool of (key, players) by `count`. */
+  async presign(caller: Caller, keyId: string, body: { count: number; players?: number[] | undefined }): Promise<{ keyId: string; players: number[]; created: number; pool: number }> {
+    const { row, share } = await this.s.keys.loadKey(caller.applicationId, keyId);
+    if (row.protocol !== 'honest-majority') throw badRequest('UNSUPPORTED_PROTOCOL', `presignatures are for honest-majority ECDSA keys (this key uses ${row.protocol})`);
+    const players = this.checkPlayers(row, body.players);
+    let created = 0;
+    try {
+      for (let done = 0, i = 0; done < body.count; i++) {
+        const n = Math.min(256, body.count - done);
+        created += await this.presignAndStore(row, share, players, n, sid('presign', caller.applicationId, caller.requestId, keyId, String(i)));
+        done += n;
+      }
+    } catch (e) {
+      throw failureToApi(e);
+    }
+    this.track(row, players);
+    await this.s.store.audit({ actor: caller.applicationId, action: 'key.presign', keyId, result: 'ok', detail: { count: created, players: players.join(',') } });
+    return { keyId, players, created, pool: await this.s.shareStore.countPresignatures(keyId, players.join(',')) };
+  }
+
+  async poolLevel(applicationId: string, keyId: string, requested?: number[]): Promise<{ keyId: string; players: number[]; pool: number }> {
+    const { row } = await this.s.keys.loadKey(applicationId, keyId);
+    if (row.protocol !== 'honest-majority') throw badRequest('UNSUPPORTED_PROTOCOL', `presignatures are for honest-majority ECDSA keys (this key uses ${row.protocol})`);
+    const players = requested ? [...requested].sort((a, b) => a - b) : this.defaultPlayers(row);
+    return { keyId, players, pool: await this.s.shareStore.countPresignatures(keyId, players.join(',')) };
+  }
+
+  private track(row: KeyRow, players: number[]): void {
+    const k = `${row.keyId}|${players.join(',')}`;
+    if (!this.inUse.has(k)) this.inUse.set(k, { keyId: row.keyId, applicationId: row.applicationId, players });
+  }
+
+  /** Signer for keys whose protocol is `honest-majority` (registered with the KeyService). */
+  sign = async (caller: Caller, row: KeyRow, share: KeyShare, body: SignBody): Promise<SignResult> => {
+    const players = this.checkPlayers(row, body.players);
+    const keyId = row.keyId;
+    const set = players.join(',');
+    let tweak = 0n;
+    if (body.path !== undefined && body.path !== 'm') {
+      try {
+        tweak = deriveChild(publicPackage(share), body.path).tweak;
+      } catch (e) {
+        throw new ApiError(400, 'INVALID_DERIVATION_PATH', e instanceof Error ? e.message : 'invalid derivation path');
+      }
+    }
+    this.track(row, players);
+    const signSid = sid('sign', caller.applicationId, caller.requestId, keyId);
+    let presig: Presignature | undefined;
+    const candidates: string[] = [];
+    try {
+      // 1. Agree on a presignature every player holds (reserved here so no concurrent request offers it).
+      for (const id of await this.s.shareStore.listPresignatureIds(keyId, set, 8 + this.reserved.size)) {
+        if (candidates.length >= 4) break;
+        if (!this.reserved.has(id)) {
+          this.reserved.add(id);
+          candidates.push(id);
+        }
+      }
+      const chosen = await this.s.runner.run(
+        createSelectSession({ sessionId: sid('presig-select', caller.applicationId, caller.requestId, keyId), self: this.s.player, parties: players, candidates }),
+      );
+      for (const id of candidates) if (id !== chosen) this.reserved.delete(id);
+      if (chosen !== undefined) {
+        // 2. Consume: delete it durably BEFORE any signature share can leave this node.
+        const taken = await this.s.shareStore.takePresignature(keyId, chosen);
+        this.reserved.delete(chosen);
+        if (!taken) throw new ApiError(409, 'PRESIGNATURE_USED', 'the selected presignature was already used');
+        if (taken.keyVersion !== row.version) throw new ApiError(409, 'PRESIGNATURE_STALE', 'the selected presignature belongs to an older version of the key');
+        presig = presignatureFromBytes(openShare(this.s.masterKey, { keyId: chosen, player: this.s.player, version: taken.keyVersion }, taken.sealed));
+      } else {
+        // Fallback: presign one, then sign (the presignature never touches the store).
+        const list = await this.s.runner.run(createPresignSession({ sessionId: sid('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1 }));
+        presig = list[0];
+        if (!presig) throw new ApiError(500, 'INTERNAL', 'presigning returned nothing');
+      }
+      const res = await this.s.runner.run(createEcdsaSignSession({ sessionId: signSid, key: share, presignature: presig, message: body.message, tweak, players }));
+      await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: 'ok', detail: { signers: set, protocol: 'honest-majority' } });
+      return { keyId, signature: toHex(res.signature), publicKey: toHex(res.publicKey), der: toHex(res.der), recoveryId: res.recoveryId };
+    } catch (e) {
+      for (const id of candidates) this.reserved.delete(id);
+      presig?.discard();
+      const api = failureToApi(e);
+      this.s.metrics.errors.inc({ code: api.code });
+      await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: api.code }).catch(() => undefined);
+      throw api;
+    }
+  };
+
+  // ---- background refill --------------------------------------------------------------------
+
+  start(): void {
+    const tick = async () => {
+      for (const [k, v] of this.inUse) {
+        if (this.refilling.has(k) || Math.min(...v.players) !== this.s.player) continue;
+        this.refilling.add(k);
+        void this.refill(v.applicationId, v.keyId, v.players).finally(() => this.refilling.delete(k));
+      }
+      this.timer = setTimeout(() => void tick(), this.opts.intervalMs);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(() => void tick(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.inUse.clear();
+  }
+
+  /** Leader: top up the pool when it is low, with the other players joining on request. */
+  private async refill(applicationId: string, keyId: string, players: number[]): Promise<void> {
+    try {
+      const set = players.join(',');
+      const level = await this.s.shareStore.countPresignatures(keyId, set);
+      if (level >= this.opts.low) return;
+      if (!players.every((p) => p === this.s.player || this.s.mux.isConnected(p))) return;
+      const { row, share } = await this.s.keys.loadKey(applicationId, keyId);
+      const count = Math.min(this.opts.batch, this.opts.target - level);
+      const sessionId = randomBytes(32);
+      const req = new Writer().bytes(utf8ToBytes(keyId)).bytes(utf8ToBytes(set)).u16(count).fixed(sessionId).finish();
+      for (const p of players) if (p !== this.s.player) this.s.mux.send(p, RPC_PRESIGN, req);
+      await this.presignAndStore(row, share, players, count, sessionId);
+    } catch (e) {
+      this.s.log.warn({ keyId, err: e instanceof Error ? e.message : 'error' }, 'presignature refill failed');
+    }
+  }
+
+  /** Follower: join the leader's presigning session if the request is sound. */
+  private async onPresignRequest(from: number, payload: Uint8Array): Promise<void> {
+    let keyId = '';
+    try {
+      const r = new Reader(payload);
+      keyId = new TextDecoder().decode(r.bytes(64));
+      const set = new TextDecoder().decode(r.bytes(256));
+      const count = r.u16();
+      const sessionId = r.fixed(32).slice();
+      r.end();
+      const players = set.split(',').map(Number);
+      if (!/^key_[0-9a-f]{32}$/.test(keyId) || count < 1 || count > this.opts.batch) return;
+      const row = await this.s.shareStore.getKeyById(keyId);
+      if (!row || row.status !== 'active' || row.protocol !== 'honest-majority') return;
+      if (Math.min(...players) !== from || !players.includes(this.s.player)) return;
+      const kr: KeyRow = { ...row, parties: [...row.parties], publicKey: row.publicKey ?? '', createdAt: new Date(row.createdAt).toISOString() };
+      this.checkPlayers(kr, players);
+      if ((await this.s.shareStore.countPresignatures(keyId, set)) >= this.opts.target) return;
+      const share = this.s.keys.openRow(kr);
+      await this.presignAndStore(kr, share, players, count, sessionId);
+      this.track(kr, players);
+    } catch (e) {
+      this.s.log.warn({ keyId, peer: from, err: e instanceof Error ? e.message : 'error' }, 'presigning on request failed');
+    }
+  }
+}
