@@ -10,7 +10,7 @@ import type { KeyShare } from '../key-share.js';
 import { bigintToBytes, messageHash, type Point } from './curve.js';
 import { ecdsaKey, type EcdsaKey } from './key.js';
 import { badParams, checkPlayers, checkSessionId, ECDSA_HM_SIGN_PROTOCOL, encodePlayers } from './params.js';
-import type { Presignature, PresignatureSecrets } from './presignature.js';
+import type { Presignature } from './presignature.js';
 
 export interface EcdsaSignParams {
   /** Unique id of this signing run, agreed out of band (1..64 bytes, checklist A2). */
@@ -67,8 +67,8 @@ export function signContextHash(key: EcdsaKey, players: readonly PartyId[], pres
   );
 }
 
-/** Validate the parameters against the key and the (already consumed) presignature. */
-export function signContext(p: EcdsaSignParams, _secrets: PresignatureSecrets): SignContext {
+/** Validate the parameters against the key and the presignature (already consumed by the caller). */
+export function signContext(p: EcdsaSignParams): SignContext {
   const sessionId = checkSessionId(p.sessionId);
   if (!(p.message instanceof Uint8Array)) badParams('message must be bytes');
   const key = ecdsaKey(p.key);

@@ -39,7 +39,7 @@ export function createEcdsaSignSession(params: EcdsaSignParams): Session<EcdsaSi
   const start = (): ProtocolStart<EcdsaSignature> => {
     const s = secrets!;
     secrets = undefined;
-    const ctx = signContext(params, s);
+    const ctx = signContext(params);
     const rho = randomBytes(RANDOMNESS_LENGTH);
     return { out: [{ to: 'all', payload: encodeSignContext(ctx.contextHash, rho) }], next: new SignRound1(ctx, s, rho) };
   };
