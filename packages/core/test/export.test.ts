@@ -61,7 +61,7 @@ function runExport(keys: readonly KeyShare[], quorum: PartyId[], recipients: (m:
     }),
   );
   // Each node's answer travels as JSON to the coordinator.
-  const received = wrapped.map((w) => parseWrappedExportShare(serializeWrappedExportShare(w, 'x25519'), keys[0]!.scheme).share);
+  const received = wrapped.map((w) => parseWrappedExportShare(serializeWrappedExportShare(w, w.recipientPublicKey.length === 65 ? 'p256' : 'x25519'), keys[0]!.scheme).share);
   const file = assembleExportFile({ key: keys[0]!, keyId: 'key-1', exportId, quorum, commitments, shares: received, ...(opts.tweak ? { tweak: opts.tweak } : {}) });
   return { zero, wrapped, file: parseExportFile(serializeExportFile(file)) };
 }
@@ -117,6 +117,14 @@ describe('export properties and rejections (secp256k1, 2-of-3)', () => {
     assert.throws(() => combineExport(file, rcpt.secretKey), isCode(ErrorCode.DECRYPTION_FAILED));
     assert.equal(unwrapExportShares(file, r2.secretKey).length, 1);
     const out = combineExport(file, [rcpt.secretKey, r2.secretKey]);
+    assert.ok(suite.G.multiply(suite.decodeScalar(out.privateKey)).equals(suite.decodePoint(keys[0]!.groupKey)));
+  });
+
+  test('suite B recipient (P-256 + AES-256-GCM), suite inferred from the key', () => {
+    const r = generateBackupKeyPair('p256');
+    const { file } = runExport(keys, [1, 2], () => r.publicKey);
+    assert.equal(file.suite, 'p256');
+    const out = combineExport(file, r.secretKey);
     assert.ok(suite.G.multiply(suite.decodeScalar(out.privateKey)).equals(suite.decodePoint(keys[0]!.groupKey)));
   });
 

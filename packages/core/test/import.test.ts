@@ -49,8 +49,8 @@ interface Cluster {
   readonly nodes: HpkeKeyPair[];
   readonly keys: Record<number, Uint8Array>;
 }
-function cluster(n: number): Cluster {
-  const nodes = Array.from({ length: n }, () => generateBackupKeyPair('x25519'));
+function cluster(n: number, suite: 'x25519' | 'p256' = 'x25519'): Cluster {
+  const nodes = Array.from({ length: n }, () => generateBackupKeyPair(suite));
   return { nodes, keys: Object.fromEntries(nodes.map((kp, i) => [i + 1, kp.publicKey])) };
 }
 
@@ -149,9 +149,11 @@ describe('import of known keys yields their known public keys', () => {
   for (const scheme of SCHEMES) {
     test(`${scheme}: random key, 3-of-5, reconstructs, verifying shares consistent, backup of an imported share verifies`, () => {
       const suite = getSuite(scheme);
-      const c = cluster(5);
+      // Node identity keys of suite B for the P-256 schemes (the suite is inferred from the keys).
+      const c = cluster(5, scheme.endsWith('p256') ? 'p256' : 'x25519');
       const x = suite.randomScalar();
-      const { keys } = importKey(scheme, x, 3, c);
+      const { keys, req } = importKey(scheme, x, 3, c);
+      assert.equal(req.suite, scheme.endsWith('p256') ? 'p256' : 'x25519');
       const tr = scheme === 'frost-secp256k1-tr';
       if (!tr) {
         assert.equal(reconstruct(keys), x);

@@ -16,7 +16,7 @@ import { equalBytes } from '../math/bytes.js';
 import type { KeyShare, PublicKeyPackage } from '../protocols/key-share.js';
 import { getSuite, type GroupPoint, type Scheme } from '../suites/index.js';
 import { checkParties, recordInconsistency } from './common.js';
-import { hpkeGenerateKeyPair, hpkeSuiteIds, isBackupSuite, validateHpkePublicKey, type BackupSuite, type HpkeKeyPair } from './hpke.js';
+import { hpkeGenerateKeyPair, hpkeSuiteIds, inferHpkeSuite, isBackupSuite, validateHpkePublicKey, type BackupSuite, type HpkeKeyPair } from './hpke.js';
 import { proveBackup, verifyBackupBlob, type BackupStatement } from './proof.js';
 
 /** One player's backup B_i with the metadata needed to route and store it. */
@@ -50,8 +50,7 @@ export function generateBackupKeyPair(suite: BackupSuite = 'x25519'): HpkeKeyPai
 /** Infer the suite of an operator public key from its length (32 → x25519, 65 → p256) and validate it. */
 export function backupSuiteOfPublicKey(publicKey: Uint8Array): BackupSuite {
   if (!(publicKey instanceof Uint8Array)) throw new TypeError('public key must be a Uint8Array');
-  const suite: BackupSuite | undefined = publicKey.length === 32 ? 'x25519' : publicKey.length === 65 ? 'p256' : undefined;
-  if (suite === undefined) throw new ProtocolError(ErrorCode.INVALID_RECIPIENT_KEY, 'backup public key must be 32 bytes (X25519) or 65 bytes (P-256 uncompressed)');
+  const suite = inferHpkeSuite(publicKey);
   validateHpkePublicKey(suite, publicKey);
   return suite;
 }
@@ -91,7 +90,7 @@ export interface CreateShareBackupParams {
   readonly epoch?: number;
   /** The pinned operator key (nodes refuse unknown keys: that check is the caller's policy, H1). */
   readonly recipientPublicKey: Uint8Array;
-  /** Default `x25519` (suite A). */
+  /** Default: inferred from the key (32 bytes → `x25519`, suite A; 65 bytes → `p256`, suite B). */
   readonly suite?: BackupSuite;
 }
 
@@ -101,7 +100,7 @@ export interface CreateShareBackupParams {
  */
 export function createShareBackup(p: CreateShareBackupParams): ShareBackup {
   if (p === null || typeof p !== 'object' || p.key === null || typeof p.key !== 'object') throw new TypeError('createShareBackup: params.key must be a KeyShare');
-  const suiteName = p.suite ?? 'x25519';
+  const suiteName = p.suite ?? inferHpkeSuite(p.recipientPublicKey);
   const T = backupStatement(p.key, { keyId: p.keyId, ...(p.epoch !== undefined ? { epoch: p.epoch } : {}), player: p.key.self, suite: suiteName, recipientPublicKey: p.recipientPublicKey });
   const suite = getSuite(p.key.scheme);
   const x = suite.decodeNonZeroScalar(p.key.secretShare);

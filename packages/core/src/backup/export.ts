@@ -29,7 +29,7 @@ import type { KeyShare, PublicKeyPackage } from '../protocols/key-share.js';
 import { getSuite, type GroupPoint, type Scheme, type Suite } from '../suites/index.js';
 import { shareEpoch } from './backup.js';
 import { checkParties, interpolateScalars, recordInconsistency } from './common.js';
-import { createHpkeOpener, createHpkeSealer, hpkePublicKey, isBackupSuite, validateHpkePublicKey, type BackupSuite } from './hpke.js';
+import { createHpkeOpener, createHpkeSealer, hpkePublicKey, inferHpkeSuite, isBackupSuite, validateHpkePublicKey, type BackupSuite } from './hpke.js';
 import { lp } from './proof.js';
 
 const EMPTY = new Uint8Array(0);
@@ -155,7 +155,7 @@ export interface WrapShareForExportParams {
   /** S, ascending, |S| ≥ k. */
   readonly quorum: readonly PartyId[];
   readonly recipientPublicKey: Uint8Array;
-  /** Default `x25519`. */
+  /** Default: inferred from the recipient key's length. */
   readonly suite?: BackupSuite;
   /** Round-1 output of every member of S, as received. */
   readonly rerandomization: ExportRerandomization;
@@ -180,7 +180,7 @@ export interface WrappedExportShare {
 export function wrapShareForExport(p: WrapShareForExportParams): WrappedExportShare {
   const key = p.key;
   const suite = getSuite(key.scheme);
-  const suiteName = p.suite ?? 'x25519';
+  const suiteName = p.suite ?? inferHpkeSuite(p.recipientPublicKey);
   if (!isBackupSuite(suiteName)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `unknown HPKE suite '${String(suiteName)}'`);
   validateHpkePublicKey(suiteName, p.recipientPublicKey);
   if (typeof p.exportId !== 'string' || p.exportId.length === 0 || typeof p.keyId !== 'string' || p.keyId.length === 0)
@@ -358,7 +358,7 @@ export function assembleExportFile(p: AssembleExportFileParams): ExportFile {
     publicKey: suite.encodePublicKey(PKPrime),
     ...(p.chainCode !== undefined ? { chainCode: p.chainCode } : {}),
     commitments,
-    suite: p.suite ?? 'x25519',
+    suite: p.suite ?? (p.shares[0] !== undefined ? inferHpkeSuite(p.shares[0].recipientPublicKey) : 'x25519'),
     shares: [...p.shares].sort((a, b) => a.player - b.player),
   };
   const problems = exportFileProblems(file);

@@ -57,6 +57,13 @@ export function isBackupSuite(s: unknown): s is BackupSuite {
   return typeof s === 'string' && (BACKUP_SUITES as readonly string[]).includes(s);
 }
 
+/** The registered suite of a public key, by its length (32 → `x25519`, 65 → `p256`); throws INVALID_RECIPIENT_KEY otherwise. */
+export function inferHpkeSuite(publicKey: Uint8Array): BackupSuite {
+  if (publicKey instanceof Uint8Array && publicKey.length === 32) return 'x25519';
+  if (publicKey instanceof Uint8Array && publicKey.length === 65) return 'p256';
+  throw new ProtocolError(ErrorCode.INVALID_RECIPIENT_KEY, 'HPKE public key must be 32 bytes (X25519) or 65 bytes (P-256 uncompressed)');
+}
+
 /** Resolve a suite name to its ids; throws INVALID_PARAMETERS for an unknown name. */
 export function hpkeSuiteIds(suite: BackupSuite | HpkeSuiteIds): HpkeSuiteIds {
   if (typeof suite === 'object' && suite !== null) return suite;

@@ -24,7 +24,7 @@ import { lengthPrefixed } from '../math/transcript.js';
 import type { KeyShare } from '../protocols/key-share.js';
 import { getSuite, type GroupPoint, type Scheme, type Suite } from '../suites/index.js';
 import { decodePrivateScalar } from './common.js';
-import { createHpkeOpener, createHpkeSealer, hpkePublicKey, isBackupSuite, validateHpkePublicKey, type BackupSuite } from './hpke.js';
+import { createHpkeOpener, createHpkeSealer, hpkePublicKey, inferHpkeSuite, isBackupSuite, validateHpkePublicKey, type BackupSuite } from './hpke.js';
 import { curveIdOf, lp } from './proof.js';
 
 const CHAIN_CODE_LENGTH = 32;
@@ -119,7 +119,7 @@ export interface SplitForImportParams {
   readonly keyId: string;
   /** Default: 16 random bytes, hex. */
   readonly importId?: string;
-  /** Default `x25519`. */
+  /** Default: inferred from node 1's key length (32 → `x25519`, 65 → `p256`). */
   readonly suite?: BackupSuite;
   /** BIP32 chain code of the key (32 bytes). Absent: a random one (non-BIP32 import; see docs). */
   readonly chainCode?: Uint8Array;
@@ -140,7 +140,7 @@ function checkImportParties(parties: readonly PartyId[], code: ErrorCode): numbe
  */
 export function splitForImport(p: SplitForImportParams): ImportRequest {
   const suite = getSuite(p.scheme);
-  const suiteName = p.suite ?? 'x25519';
+  const suiteName = p.suite ?? inferHpkeSuite(p.nodeEncryptionKeys[1] ?? new Uint8Array(0));
   if (!isBackupSuite(suiteName)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `unknown HPKE suite '${String(suiteName)}'`);
   const n = checkImportParties(p.parties, ErrorCode.INVALID_PARAMETERS);
   if (!Number.isInteger(p.threshold) || p.threshold < 1 || p.threshold > n) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'threshold must satisfy 1 ≤ k ≤ n');

@@ -17,6 +17,7 @@ export {
   hpkeKeyFingerprint,
   validateHpkePublicKey,
   isBackupSuite,
+  inferHpkeSuite,
   type BackupSuite,
   type HpkeKeyPair,
   type HpkeSuiteIds,
