@@ -20,5 +20,11 @@ export type {
   NewKey,
   ShareReplacement,
   ShareStore,
+  LifecycleOperation,
+  LifecycleState,
+  LifecycleStatus,
+  NewPendingShare,
+  PendingShareAction,
+  PendingShareRecord,
   StoreDialect,
 } from './types.js';

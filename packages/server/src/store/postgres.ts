@@ -18,7 +18,10 @@ import {
   mapAudit,
   mapKeyInfo,
   mapKeyRecord,
+  mapLifecycleOutcome,
+  mapPendingShare,
   num,
+  pendingShareParams,
   SQL,
   toBuffer,
   toPgPlaceholders,
@@ -33,9 +36,12 @@ import type {
   KeyRecord,
   KeyStatus,
   ListAuditOptions,
+  LifecycleStatus,
   ListKeysOptions,
   NewApplication,
   NewKey,
+  NewPendingShare,
+  PendingShareRecord,
   ShareReplacement,
   ShareStore,
 } from './types.js';
@@ -47,7 +53,9 @@ import {
   checkListKeys,
   checkNewApplication,
   checkNewKey,
+  checkNewPendingShare,
   checkReplacement,
+  checkSessionId,
   checkTime,
   checkSmallInt,
   checkStatus,
@@ -70,6 +78,8 @@ export interface PostgresStoreOptions {
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 /** First key of the migration advisory lock: "OTSM". */
 const MIGRATION_LOCK_CLASS = 0x4f54534d;
+/** First key of the per-key advisory lock of the refresh / reshare commit: "OTSL". */
+const LIFECYCLE_LOCK_CLASS = 0x4f54534c;
 
 /** Opens a pool on `url` (`postgres://` or `postgresql://`) and, unless told not to, migrates. */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -374,6 +384,99 @@ export class PostgresStore implements ShareStore {
             ? await this.#rows(SQL.countKeysByStatus, [status])
             : await this.#rows(SQL.countKeys);
     return rows[0] === undefined ? 0 : num(rows[0], 'n');
+  }
+
+  // ---- refresh / reshare two-phase commit ----
+
+  /** A transaction holding the key's lifecycle lock (serialises the commit decisions about one key). */
+  #lifecycleTransaction<T>(keyId: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LIFECYCLE_LOCK_CLASS, keyId]);
+      return fn(c);
+    });
+  }
+
+  async insertPendingShare(pending: NewPendingShare): Promise<boolean> {
+    const p = checkNewPendingShare(pending);
+    return this.#lifecycleTransaction(p.keyId, async (c) => {
+      if ((await this.#query(SQL.getLifecycleOutcome, [p.keyId, p.sessionId], c)).rows.length > 0) return false;
+      if ((await this.#query(SQL.getPendingShare, [p.keyId], c)).rows.length > 0) return false;
+      await this.#query(SQL.insertPendingShare, pendingShareParams(p), c);
+      return true;
+    });
+  }
+
+  async getPendingShare(keyId: string): Promise<PendingShareRecord | undefined> {
+    const row = (await this.#rows(SQL.getPendingShare, [checkId(keyId, 'keyId')]))[0];
+    return row === undefined ? undefined : mapPendingShare(row);
+  }
+
+  async listPendingShares(limit: number): Promise<PendingShareRecord[]> {
+    return (await this.#rows(SQL.listPendingShares, [checkSmallInt(limit, 'limit', 1)])).map(mapPendingShare);
+  }
+
+  async commitPendingShare(keyId: string, sessionId: string, updatedAt?: number): Promise<boolean> {
+    checkId(keyId, 'keyId');
+    checkSessionId(sessionId);
+    const at = updatedAt === undefined ? Date.now() : checkTime(updatedAt, 'updatedAt');
+    return this.#lifecycleTransaction(keyId, async (c) => {
+      const raw = (await this.#query(SQL.getPendingShare, [keyId], c)).rows[0];
+      if (raw === undefined) return false;
+      const p = mapPendingShare(raw);
+      if (p.sessionId !== sessionId) return false;
+      if ((await this.#query(SQL.getLifecycleOutcome, [keyId, sessionId], c)).rows.length > 0)
+        throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, 'the run is already decided on this node');
+      if (p.action === 'replace') {
+        const r = await this.#query(SQL.replaceShareQuorum, [toBuffer(p.sealedShare!), p.version, p.threshold, JSON.stringify(p.parties), at, keyId, p.fromVersion], c);
+        if (r.rowCount !== 1) throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, 'the key is not active at the version the run started from');
+      } else if (p.action === 'insert') {
+        if ((await this.#query(SQL.getKeyById, [keyId], c)).rows.length > 0) throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, 'the key already exists on this node');
+        await this.#query(SQL.insertActiveKey, [keyId, p.applicationId, p.scheme, p.threshold, JSON.stringify(p.parties), p.publicKey, p.version, at, at, p.protocol, toBuffer(p.sealedShare!)], c);
+      } else await this.#query(SQL.deleteKeyById, [keyId], c);
+      await this.#query(SQL.deletePresignatures, [keyId], c);
+      await this.#query(SQL.deleteOtSessions, [keyId], c);
+      await this.#query(SQL.clearBans, [keyId], c);
+      await this.#query(SQL.deletePendingShare, [keyId, sessionId], c);
+      await this.#query(SQL.insertLifecycleOutcome, [keyId, sessionId, 'committed', p.digest, p.version, at], c);
+      return true;
+    });
+  }
+
+  async abortLifecycle(keyId: string, sessionId: string): Promise<'aborted' | 'committed'> {
+    checkId(keyId, 'keyId');
+    checkSessionId(sessionId);
+    return this.#lifecycleTransaction(keyId, async (c) => {
+      const o = (await this.#query(SQL.getLifecycleOutcome, [keyId, sessionId], c)).rows[0];
+      if (o !== undefined && mapLifecycleOutcome(o).outcome === 'committed') return 'committed';
+      await this.#query(SQL.deletePendingShare, [keyId, sessionId], c);
+      await this.#query(SQL.insertLifecycleOutcome, [keyId, sessionId, 'aborted', null, null, Date.now()], c);
+      return 'aborted';
+    });
+  }
+
+  async lifecycleStatus(keyId: string, sessionId: string, options: { readonly abortIfUnknown?: boolean } = {}): Promise<LifecycleStatus> {
+    checkId(keyId, 'keyId');
+    checkSessionId(sessionId);
+    const read = async (c?: pg.PoolClient): Promise<LifecycleStatus | undefined> => {
+      const o = (await this.#query(SQL.getLifecycleOutcome, [keyId, sessionId], c)).rows[0];
+      if (o !== undefined) {
+        const m = mapLifecycleOutcome(o);
+        return { state: m.outcome, digest: m.digest, version: m.version };
+      }
+      const raw = (await this.#query(SQL.getPendingShare, [keyId], c)).rows[0];
+      if (raw !== undefined && String(raw.session_id) === sessionId) {
+        const p = mapPendingShare(raw);
+        return { state: 'pending', digest: p.digest, version: p.version };
+      }
+      return undefined;
+    };
+    if (options.abortIfUnknown !== true) return (await read()) ?? { state: 'unknown', digest: null, version: null };
+    return this.#lifecycleTransaction(keyId, async (c) => {
+      const known = await read(c);
+      if (known !== undefined) return known;
+      await this.#query(SQL.insertLifecycleOutcome, [keyId, sessionId, 'aborted', null, null, Date.now()], c);
+      return { state: 'aborted', digest: null, version: null };
+    });
   }
 
   // ---- request ids ----

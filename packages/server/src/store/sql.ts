@@ -9,12 +9,14 @@
  * index with keyset pagination, so cost does not grow with the number of stored keys.
  */
 import { StoreError, StoreErrorCode } from './errors.js';
-import type { ApplicationRecord, AuditRow, KeyInfo, KeyRecord, KeyStatus } from './types.js';
+import type { ApplicationRecord, AuditRow, KeyInfo, KeyRecord, KeyStatus, PendingShareRecord } from './types.js';
 import { parseParties } from './validate.js';
 
 const APP_COLS = 'application_id, name, algorithm, public_key, role, enabled, created_at';
 const INFO_COLS = 'key_id, application_id, scheme, threshold, parties, public_key, status, version, created_at, updated_at, protocol';
 const KEY_COLS = `${INFO_COLS}, sealed_share`;
+const PENDING_COLS =
+  'key_id, session_id, operation, action, application_id, scheme, protocol, public_key, from_version, version, sealed, threshold, parties, participants, digest, created_at';
 const AUDIT_COLS = 'seq, at, actor, action, key_id, session_id, result, detail, prev_hash, hash';
 
 /** Every statement the stores run (DDL lives in `migrations/`). */
@@ -67,6 +69,21 @@ export const SQL = {
   countKeysByApp: `SELECT COUNT(*) AS n FROM keys WHERE application_id = ?`,
   countKeysByStatus: `SELECT COUNT(*) AS n FROM keys WHERE status = ?`,
   countKeysByAppStatus: `SELECT COUNT(*) AS n FROM keys WHERE application_id = ? AND status = ?`,
+
+  // refresh / reshare two-phase commit (migration 3)
+  insertPendingShare:
+    `INSERT INTO pending_shares (${PENDING_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  getPendingShare: `SELECT ${PENDING_COLS} FROM pending_shares WHERE key_id = ?`,
+  listPendingShares: `SELECT ${PENDING_COLS} FROM pending_shares ORDER BY created_at, key_id LIMIT ?`,
+  deletePendingShare: `DELETE FROM pending_shares WHERE key_id = ? AND session_id = ?`,
+  getLifecycleOutcome: `SELECT outcome, digest, version FROM lifecycle_outcomes WHERE key_id = ? AND session_id = ?`,
+  insertLifecycleOutcome:
+    `INSERT INTO lifecycle_outcomes (key_id, session_id, outcome, digest, version, created_at) VALUES (?, ?, ?, ?, ?, ?) ` +
+    `ON CONFLICT (key_id, session_id) DO NOTHING`,
+  insertActiveKey:
+    `INSERT INTO keys (${INFO_COLS}, sealed_share) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?)`,
+  deleteKeyById: `DELETE FROM keys WHERE key_id = ?`,
+  deleteOtSessions: `DELETE FROM ot_sessions WHERE key_id = ?`,
 
   useRequestId:
     `INSERT INTO request_ids (application_id, request_id, expires_at) VALUES (?, ?, ?) ` +
@@ -175,6 +192,57 @@ export function mapKeyInfo(row: RawRow): KeyInfo {
 
 export function mapKeyRecord(row: RawRow): KeyRecord {
   return { ...mapKeyInfo(row), sealedShare: bytesOrNull(row, 'sealed_share') };
+}
+
+export function mapPendingShare(row: RawRow): PendingShareRecord {
+  return {
+    keyId: str(row, 'key_id'),
+    sessionId: str(row, 'session_id'),
+    operation: str(row, 'operation') as PendingShareRecord['operation'],
+    action: str(row, 'action') as PendingShareRecord['action'],
+    applicationId: str(row, 'application_id'),
+    scheme: str(row, 'scheme'),
+    protocol: str(row, 'protocol'),
+    publicKey: str(row, 'public_key'),
+    fromVersion: num(row, 'from_version'),
+    version: num(row, 'version'),
+    sealedShare: bytesOrNull(row, 'sealed'),
+    threshold: num(row, 'threshold'),
+    parties: parseParties(str(row, 'parties')),
+    participants: parseParties(str(row, 'participants')),
+    digest: str(row, 'digest'),
+    createdAt: num(row, 'created_at'),
+  };
+}
+
+/** Parameters of {@link SQL.insertPendingShare}, in column order. */
+export function pendingShareParams(p: PendingShareRecord): unknown[] {
+  return [
+    p.keyId,
+    p.sessionId,
+    p.operation,
+    p.action,
+    p.applicationId,
+    p.scheme,
+    p.protocol,
+    p.publicKey,
+    p.fromVersion,
+    p.version,
+    p.sealedShare === null ? null : toBuffer(p.sealedShare),
+    p.threshold,
+    JSON.stringify(p.parties),
+    JSON.stringify(p.participants),
+    p.digest,
+    p.createdAt,
+  ];
+}
+
+/** A lifecycle_outcomes row (or none) → the recorded outcome. */
+export function mapLifecycleOutcome(row: RawRow): { outcome: 'committed' | 'aborted'; digest: string | null; version: number | null } {
+  const outcome = str(row, 'outcome');
+  if (outcome !== 'committed' && outcome !== 'aborted') throw corrupt('outcome');
+  const v = row.version;
+  return { outcome, digest: strOrNull(row, 'digest'), version: v === null || v === undefined ? null : num(row, 'version') };
 }
 
 export function mapAudit(row: RawRow): AuditRow {

@@ -18,7 +18,21 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode, wrapDbError } from './errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
-import { auditParams, checkAuditRow, mapApplication, mapAudit, mapKeyInfo, mapKeyRecord, num, SQL, toBuffer, type RawRow } from './sql.js';
+import {
+  auditParams,
+  checkAuditRow,
+  mapApplication,
+  mapAudit,
+  mapKeyInfo,
+  mapKeyRecord,
+  mapLifecycleOutcome,
+  mapPendingShare,
+  num,
+  pendingShareParams,
+  SQL,
+  toBuffer,
+  type RawRow,
+} from './sql.js';
 import type {
   ApplicationRecord,
   AuditRow,
@@ -28,9 +42,12 @@ import type {
   KeyRecord,
   KeyStatus,
   ListAuditOptions,
+  LifecycleStatus,
   ListKeysOptions,
   NewApplication,
   NewKey,
+  NewPendingShare,
+  PendingShareRecord,
   ShareReplacement,
   ShareStore,
 } from './types.js';
@@ -42,7 +59,9 @@ import {
   checkListKeys,
   checkNewApplication,
   checkNewKey,
+  checkNewPendingShare,
   checkReplacement,
+  checkSessionId,
   checkTime,
   checkSmallInt,
   checkStatus,
@@ -383,6 +402,117 @@ export class SqliteStore implements ShareStore {
               ? this.#get(SQL.countKeysByStatus, status)
               : this.#get(SQL.countKeys);
       return row === undefined ? 0 : num(row, 'n');
+    });
+  }
+
+  // ---- refresh / reshare two-phase commit ----
+
+  insertPendingShare(pending: NewPendingShare): Promise<boolean> {
+    return this.#run(() =>
+      this.#durable(() => {
+        const p = checkNewPendingShare(pending);
+        return this.db
+          .transaction((): boolean => {
+            if (this.#get(SQL.getLifecycleOutcome, p.keyId, p.sessionId) !== undefined) return false;
+            if (this.#get(SQL.getPendingShare, p.keyId) !== undefined) return false;
+            this.#exec(SQL.insertPendingShare, ...pendingShareParams(p));
+            return true;
+          })
+          .immediate();
+      }),
+    );
+  }
+
+  getPendingShare(keyId: string): Promise<PendingShareRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#get(SQL.getPendingShare, checkId(keyId, 'keyId'));
+      return row === undefined ? undefined : mapPendingShare(row);
+    });
+  }
+
+  listPendingShares(limit: number): Promise<PendingShareRecord[]> {
+    return this.#run(() => this.#all(SQL.listPendingShares, checkSmallInt(limit, 'limit', 1)).map(mapPendingShare));
+  }
+
+  commitPendingShare(keyId: string, sessionId: string, updatedAt?: number): Promise<boolean> {
+    return this.#run(() =>
+      this.#durable(() => {
+        checkId(keyId, 'keyId');
+        checkSessionId(sessionId);
+        const at = updatedAt === undefined ? Date.now() : checkTime(updatedAt, 'updatedAt');
+        return this.db
+          .transaction((): boolean => {
+            const raw = this.#get(SQL.getPendingShare, keyId);
+            if (raw === undefined) return false;
+            const p = mapPendingShare(raw);
+            if (p.sessionId !== sessionId) return false;
+            if (this.#get(SQL.getLifecycleOutcome, keyId, sessionId) !== undefined)
+              throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, 'the run is already decided on this node');
+            if (p.action === 'replace') {
+              const changed = this.#exec(SQL.replaceShareQuorum, toBuffer(p.sealedShare!), p.version, p.threshold, JSON.stringify(p.parties), at, keyId, p.fromVersion);
+              if (changed !== 1) throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, 'the key is not active at the version the run started from');
+            } else if (p.action === 'insert') {
+              if (this.#get(SQL.getKeyById, keyId) !== undefined) throw new StoreError(StoreErrorCode.KEY_STATE_CONFLICT, 'the key already exists on this node');
+              this.#exec(SQL.insertActiveKey, keyId, p.applicationId, p.scheme, p.threshold, JSON.stringify(p.parties), p.publicKey, p.version, at, at, p.protocol, toBuffer(p.sealedShare!));
+            } else this.#exec(SQL.deleteKeyById, keyId);
+            this.#exec(SQL.deletePresignatures, keyId);
+            this.#exec(SQL.deleteOtSessions, keyId);
+            this.#exec(SQL.clearBans, keyId);
+            this.#exec(SQL.deletePendingShare, keyId, sessionId);
+            this.#exec(SQL.insertLifecycleOutcome, keyId, sessionId, 'committed', p.digest, p.version, at);
+            return true;
+          })
+          .immediate();
+      }),
+    );
+  }
+
+  abortLifecycle(keyId: string, sessionId: string): Promise<'aborted' | 'committed'> {
+    return this.#run(() =>
+      this.#durable(() => {
+        checkId(keyId, 'keyId');
+        checkSessionId(sessionId);
+        return this.db
+          .transaction((): 'aborted' | 'committed' => {
+            const o = this.#get(SQL.getLifecycleOutcome, keyId, sessionId);
+            if (o !== undefined && mapLifecycleOutcome(o).outcome === 'committed') return 'committed';
+            this.#exec(SQL.deletePendingShare, keyId, sessionId);
+            this.#exec(SQL.insertLifecycleOutcome, keyId, sessionId, 'aborted', null, null, Date.now());
+            return 'aborted';
+          })
+          .immediate();
+      }),
+    );
+  }
+
+  lifecycleStatus(keyId: string, sessionId: string, options: { readonly abortIfUnknown?: boolean } = {}): Promise<LifecycleStatus> {
+    return this.#run(() => {
+      checkId(keyId, 'keyId');
+      checkSessionId(sessionId);
+      const read = (): LifecycleStatus | undefined => {
+        const o = this.#get(SQL.getLifecycleOutcome, keyId, sessionId);
+        if (o !== undefined) {
+          const m = mapLifecycleOutcome(o);
+          return { state: m.outcome, digest: m.digest, version: m.version };
+        }
+        const raw = this.#get(SQL.getPendingShare, keyId);
+        if (raw !== undefined && String(raw.session_id) === sessionId) {
+          const p = mapPendingShare(raw);
+          return { state: 'pending', digest: p.digest, version: p.version };
+        }
+        return undefined;
+      };
+      if (options.abortIfUnknown !== true) return read() ?? { state: 'unknown', digest: null, version: null };
+      return this.#durable(() =>
+        this.db
+          .transaction((): LifecycleStatus => {
+            const known = read();
+            if (known !== undefined) return known;
+            this.#exec(SQL.insertLifecycleOutcome, keyId, sessionId, 'aborted', null, null, Date.now());
+            return { state: 'aborted', digest: null, version: null };
+          })
+          .immediate(),
+      );
     });
   }
 

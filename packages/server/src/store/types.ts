@@ -115,6 +115,68 @@ export interface ShareReplacement {
   readonly updatedAt?: number;
 }
 
+/** The operation that produced a pending share. */
+export type LifecycleOperation = 'refresh' | 'reshare';
+
+/**
+ * What committing a pending share does to this node's `keys` row: `replace` the share of an active
+ * key (compare-and-swap on `fromVersion`; threshold and parties updated), `insert` a new active row
+ * (a newcomer of a reshare), or `remove` the row (a dealer that leaves the committee).
+ */
+export type PendingShareAction = 'replace' | 'insert' | 'remove';
+
+/** Input of {@link ShareStore.insertPendingShare}. */
+export interface NewPendingShare {
+  readonly keyId: string;
+  /** The run's session id, lower-case hex. */
+  readonly sessionId: string;
+  readonly operation: LifecycleOperation;
+  readonly action: PendingShareAction;
+  /** The key's application (the newcomer's `keys` row is inserted for it). */
+  readonly applicationId: string;
+  readonly scheme: string;
+  /** Signing protocol of the key (`frost`, `honest-majority`, `dkls23`). */
+  readonly protocol: string;
+  /** Group public key, lower-case hex (unchanged by refresh and reshare). */
+  readonly publicKey: string;
+  /** The version of the key row the run started from (0 for `insert`: there is none). */
+  readonly fromVersion: number;
+  /** The version the new share is sealed with (> fromVersion). */
+  readonly version: number;
+  /** The sealed new share; `null` iff `action` is `remove`. */
+  readonly sealedShare: Uint8Array | null;
+  /** The key's threshold and parties after the run. */
+  readonly threshold: number;
+  readonly parties: readonly number[];
+  /** Every player of the run (refresh: the key's parties; reshare: old ∪ new), sorted. */
+  readonly participants: readonly number[];
+  /** The commit digest every participant confirmed, lower-case hex. */
+  readonly digest: string;
+  /** Default `Date.now()`. */
+  readonly createdAt?: number;
+}
+
+/** A stored pending share. */
+export interface PendingShareRecord extends Omit<Required<NewPendingShare>, 'parties' | 'participants'> {
+  readonly parties: readonly number[];
+  readonly participants: readonly number[];
+}
+
+/**
+ * What this node knows about a refresh / reshare run: decided (`committed`, `aborted`), holding a
+ * pending share of it (`pending`), or nothing (`unknown`).
+ */
+export type LifecycleState = 'committed' | 'aborted' | 'pending' | 'unknown';
+
+/** Result of {@link ShareStore.lifecycleStatus}. */
+export interface LifecycleStatus {
+  readonly state: LifecycleState;
+  /** The run's commit digest (hex) when known (pending, committed). */
+  readonly digest: string | null;
+  /** The version the run produced on this node, when known. */
+  readonly version: number | null;
+}
+
 /** Keyset pagination for {@link ShareStore.listKeys}: order is (createdAt, keyId) ascending. */
 export interface ListKeysOptions {
   /** 1..1000, default 100. */
@@ -245,6 +307,39 @@ export interface ShareStore {
   deleteKey(applicationId: string, keyId: string): Promise<boolean>;
   /** Number of keys (every status unless filtered). */
   countKeys(options?: CountKeysOptions): Promise<number>;
+
+  // ---- refresh / reshare two-phase commit ----
+  /**
+   * Stores the pending share of a refresh / reshare run, durably. Resolves to `false` (nothing
+   * stored) if the key already has a pending share or this node has already decided the run
+   * (`lifecycleStatus` recorded it aborted after a peer asked): a run a node gave up on can never
+   * be committed. Atomic with {@link lifecycleStatus} (`abortIfUnknown`).
+   */
+  insertPendingShare(pending: NewPendingShare): Promise<boolean>;
+  /** The key's pending share, if any. */
+  getPendingShare(keyId: string): Promise<PendingShareRecord | undefined>;
+  /** Every pending share, oldest first (startup recovery). */
+  listPendingShares(limit: number): Promise<PendingShareRecord[]>;
+  /**
+   * Commits the pending share of run `sessionId` in one durable transaction: applies it to the key
+   * row (`replace`: CAS on `fromVersion` of an active key, new share, version, threshold and
+   * parties; `insert`: a new active row; `remove`: deletes the row), deletes the key's
+   * presignatures, OT-session ids and peer bans, drops the pending share and records the run
+   * `committed`. Resolves to `false` if there is no pending share of that run (nothing changed).
+   * Rejects with `KEY_STATE_CONFLICT` (rolled back) if the key row is not in the expected state.
+   */
+  commitPendingShare(keyId: string, sessionId: string, updatedAt?: number): Promise<boolean>;
+  /**
+   * Gives up a run: drops its pending share (if any) and records it `aborted`, unless it is
+   * recorded `committed`. Resolves to the recorded outcome.
+   */
+  abortLifecycle(keyId: string, sessionId: string): Promise<'aborted' | 'committed'>;
+  /**
+   * What this node knows about run `sessionId` of a key. With `abortIfUnknown`, a run with neither
+   * a pending share nor an outcome is recorded `aborted` in the same transaction (and reported as
+   * such): the node will then refuse to store a pending share of it.
+   */
+  lifecycleStatus(keyId: string, sessionId: string, options?: { readonly abortIfUnknown?: boolean }): Promise<LifecycleStatus>;
 
   // ---- single-use request ids ----
   /**

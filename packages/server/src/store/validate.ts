@@ -11,6 +11,8 @@ import type {
   ListKeysOptions,
   NewApplication,
   NewKey,
+  NewPendingShare,
+  PendingShareRecord,
   ShareReplacement,
 } from './types.js';
 
@@ -198,4 +200,54 @@ export function checkStatus(value: unknown): KeyStatus {
 export function checkProtocol(value: unknown): string {
   if (value !== 'frost' && value !== 'honest-majority' && value !== 'dkls23') throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, 'protocol must be frost, honest-majority or dkls23');
   return value;
+}
+
+/** A session id of a refresh / reshare run: lower-case hex, 2..128 characters. */
+export function checkSessionId(value: unknown): string {
+  if (typeof value !== 'string' || !/^(?:[0-9a-f]{2}){1,64}$/.test(value)) throw invalid('sessionId must be lower-case hex of 1-64 bytes');
+  return value;
+}
+
+/** Validated {@link NewPendingShare} with defaults filled in. */
+export function checkNewPendingShare(p: NewPendingShare): PendingShareRecord {
+  if (p === null || typeof p !== 'object') throw invalid('pending share must be an object');
+  checkId(p.keyId, 'keyId');
+  const sessionId = checkSessionId(p.sessionId);
+  if (p.operation !== 'refresh' && p.operation !== 'reshare') throw invalid("operation must be 'refresh' or 'reshare'");
+  if (p.action !== 'replace' && p.action !== 'insert' && p.action !== 'remove') throw invalid("action must be 'replace', 'insert' or 'remove'");
+  checkId(p.applicationId, 'applicationId');
+  checkId(p.scheme, 'scheme');
+  const protocol = checkProtocol(p.protocol);
+  const publicKey = checkHex(p.publicKey, 'publicKey', 256);
+  const fromVersion = checkSmallInt(p.fromVersion, 'fromVersion');
+  const version = checkSmallInt(p.version, 'version', 1);
+  if (version <= fromVersion) throw invalid('version must be greater than fromVersion');
+  if (p.action === 'insert' && fromVersion !== 0) throw invalid('fromVersion must be 0 for an insert');
+  let sealedShare: Uint8Array | null;
+  if (p.action === 'remove') {
+    if (p.sealedShare !== null) throw invalid('a removal carries no share');
+    sealedShare = null;
+  } else sealedShare = checkBytes(p.sealedShare, 'sealedShare');
+  const q = checkQuorum(p.threshold, p.parties);
+  const participants = checkQuorum(1, p.participants).parties.sort((a, b) => a - b);
+  for (const x of q.parties) if (!participants.includes(x)) throw invalid('every party must be a participant');
+  const digest = checkHex(p.digest, 'digest', 64);
+  return {
+    keyId: p.keyId,
+    sessionId,
+    operation: p.operation,
+    action: p.action,
+    applicationId: p.applicationId,
+    scheme: p.scheme,
+    protocol,
+    publicKey,
+    fromVersion,
+    version,
+    sealedShare,
+    threshold: q.threshold,
+    parties: q.parties.sort((a, b) => a - b),
+    participants,
+    digest,
+    createdAt: p.createdAt === undefined ? Date.now() : checkTime(p.createdAt, 'createdAt'),
+  };
 }
