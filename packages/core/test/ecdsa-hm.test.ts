@@ -21,6 +21,7 @@ import {
   ProtocolError,
   randomBytes,
 } from '../src/index.js';
+import { duplicate } from '../src/testing/index.js';
 import { ECDSA_SCHEMES, ecdsaKeys, expectPresigned, expectSigned, NOBLE, pick, randomSubset, runPresign, runSign, utf8 } from './helpers/ecdsa.js';
 
 describe('ecdsa-hm: presign and sign', () => {
@@ -93,6 +94,17 @@ describe('ecdsa-hm: presign and sign', () => {
       });
     });
   }
+
+  it('random delivery order and re-delivered messages do not matter', () => {
+    const keys = ecdsaKeys('ecdsa-secp256k1', 3, 5);
+    const players = [1, 2, 3, 4, 5];
+    for (const seed of [1, 2, 3]) {
+      const network = { reorderSeed: seed, faults: [duplicate((m) => m.from === 2)] };
+      const presigs = expectPresigned(runPresign(keys, players, 2, network));
+      expectSigned(runSign(keys, pick(presigs, 0), players, utf8(`order ${seed}`), network));
+      expectSigned(runSign(keys, pick(presigs, 1), players, utf8(`order ${seed}, tweaked`), { ...network, tweak: BigInt(seed) }));
+    }
+  });
 
   it('the message is hashed inside: h = bits2int(SHA-256(m)) mod q, as noble signs it', () => {
     for (const scheme of ECDSA_SCHEMES) {
