@@ -23,4 +23,13 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  {
+    // @opentsm/core runs in browsers: no Node built-ins, except in its Node-only entry (src/node).
+    files: ['packages/core/src/**/*.ts'],
+    ignores: ['packages/core/src/node/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: '@opentsm/core must stay browser-safe (use packages/core/src/node for Node-only code)' }] }],
+      'no-restricted-globals': ['error', { name: 'Buffer', message: '@opentsm/core must stay browser-safe: use Uint8Array' }, { name: 'process', message: '@opentsm/core must stay browser-safe' }],
+    },
+  },
 );

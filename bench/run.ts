@@ -11,6 +11,7 @@ const groups: Record<string, () => Promise<Group>> = {
   dkg: async () => (await import('./dkg.js')).benchDkg,
   frost: async () => (await import('./frost.js')).benchFrost,
   cluster: async () => (await import('./cluster.js')).benchCluster,
+  'cluster-ecdsa': async () => (await import('./cluster-ecdsa.js')).benchClusterEcdsa,
   'ecdsa-hm': async () => (await import('./ecdsa-hm.js')).benchEcdsaHm,
   'backup': async () => (await import('./backup.js')).benchBackup,
   'dkls23': async () => (await import('./dkls23.js')).benchDkls23,

@@ -1,0 +1,62 @@
+/**
+ * Cluster benchmark of honest-majority ECDSA (3 nodes on loopback, t = 1, all 3 players sign):
+ * online signing latency with a full presignature pool (p50/p99), and sustained signatures/s with
+ * 16 concurrent clients while the nodes refill the pool in the background.
+ */
+import { performance } from 'node:perf_hooks';
+import { percentile, round, type BenchRow } from './lib.js';
+import { startCluster } from '../packages/server/test/e2e/harness.js';
+
+const enc = new TextEncoder();
+
+export async function benchClusterEcdsa(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const tc = await startCluster({ nodes: 3, sessionTimeoutMs: 30_000 });
+  try {
+    const c = tc.client({ timeoutMs: 60_000 });
+    for (const scheme of ['ecdsa-secp256k1', 'ecdsa-p256'] as const) {
+      const key = await c.createKey({ scheme, threshold: '2-of-3', protocol: 'honest-majority' });
+      await c.presign({ keyId: key.keyId, count: 200 });
+      for (let i = 0; i < 5; i++) await c.sign({ keyId: key.keyId, message: enc.encode(`warm ${i}`) });
+      const t: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        const t0 = performance.now();
+        await c.sign({ keyId: key.keyId, message: enc.encode(`lat ${i}`) });
+        t.push(performance.now() - t0);
+      }
+      t.sort((a, b) => a - b);
+      rows.push({ suite: scheme, op: 'cluster online sign, full pool (fan-out)', threshold: '2-of-3', impl: 'opentsm', runs: t.length, median_ms: round(percentile(t, 50)), p99_ms: round(percentile(t, 99)) });
+      if (scheme !== 'ecdsa-secp256k1') continue;
+      await c.presign({ keyId: key.keyId, count: 200 });
+      const seconds = 10;
+      const deadline = performance.now() + seconds * 1000;
+      let n = 0;
+      const lat: number[] = [];
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, j) => {
+          let i = 0;
+          while (performance.now() < deadline) {
+            const t0 = performance.now();
+            await c.sign({ keyId: key.keyId, message: enc.encode(`tp ${j} ${i++}`) });
+            lat.push(performance.now() - t0);
+            n++;
+          }
+        }),
+      );
+      lat.sort((a, b) => a - b);
+      rows.push({
+        suite: scheme,
+        op: 'cluster sign throughput 16 clients (pool refilling)',
+        threshold: '2-of-3',
+        impl: 'opentsm',
+        runs: lat.length,
+        median_ms: round(percentile(lat, 50)),
+        p99_ms: round(percentile(lat, 99)),
+        signatures_per_s: round(n / seconds),
+      });
+    }
+  } finally {
+    await tc.stop();
+  }
+  return rows;
+}
