@@ -15,6 +15,7 @@ import {
   getSuite,
   isDklsKeyShare,
   keyShareToJson,
+  makeDklsKeyShare,
   ProtocolError,
   randomBytes,
 } from '../src/index.js';
@@ -114,6 +115,19 @@ describe('DKLs23 key share storage', () => {
     const th = good.slice();
     th[7] = 3;
     bad(th);
+  });
+
+  it('the key epoch is stored, and signers holding different epochs cannot sign together', () => {
+    const keys = dealtKeys('ecdsa-secp256k1', 2, 2);
+    const epoch = { counter: 3, id: randomBytes(32) };
+    const withEpoch = keys.map((k) => makeDklsKeyShare({ ...k, epoch }, k.ot));
+    const back = withEpoch.map((k) => dklsKeyShareFromBytes(dklsKeyShareToBytes(k)));
+    assert.deepEqual(back[0]!.epoch, epoch);
+    assert.equal(dklsKeyShareFromBytes(dklsKeyShareToBytes(keys[0]!)).epoch, undefined, 'epoch 0 decodes as absent');
+    expectSigned(sign(back, [1, 2]));
+    const mixed = sign([back[0]!, keys[1]!], [1, 2]);
+    assert.equal(mixed.res.results.size, 0);
+    assert.ok([1, 2].some((p) => mixed.res.sessions.get(p)!.error?.code === ErrorCode.DKLS_CONTEXT_MISMATCH));
   });
 
   it('a key share without the OT setup (e.g. after JSON) cannot sign', () => {

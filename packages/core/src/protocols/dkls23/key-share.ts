@@ -11,7 +11,7 @@ import { Reader, Writer } from '../../engine/codec.js';
 import { equalBytes } from '../../math/bytes.js';
 import { lagrangeAtZero } from '../../math/polynomial.js';
 import { getSuite, isEcdsaScheme, type EcdsaScheme } from '../../suites/index.js';
-import { publicPackage, type KeyShare, type PublicKeyPackage } from '../key-share.js';
+import { EPOCH_ID_LENGTH, encodeEpoch, keyEpoch, publicPackage, type KeyEpoch, type KeyShare, type PublicKeyPackage } from '../key-share.js';
 import { DKLS_MAX_PARTIES, KAPPA, SEED_BYTES } from './params.js';
 
 /** The OT setup with one peer. Every field is SECRET except `setupId`. */
@@ -65,10 +65,11 @@ function bad(why: string): never {
  * Storage encoding (SECRET — encrypt at rest). All integers big-endian:
  *   "DKLS" ‖ u8 version=1 ‖ u8 scheme (1 = ecdsa-secp256k1, 2 = ecdsa-p256) ‖ u16 threshold ‖
  *   u16 n ‖ u16 party_1 … u16 party_n (ascending) ‖ u16 self ‖ secretShare (32) ‖ groupKey (33) ‖
- *   Y_{party_1} … Y_{party_n} (33 each) ‖ chainCode (32) ‖
+ *   Y_{party_1} … Y_{party_n} (33 each) ‖ chainCode (32) ‖ epoch: u32 counter ‖ id (32) ‖
  *   for every party p ≠ self, ascending: u16 p ‖ setupId (32) ‖ seeds0 (8192) ‖ seeds1 (8192) ‖
  *   delta (32) ‖ seedsDelta (8192) ‖ zeroSeed (32)
- * publicKey is the compressed group key (not stored separately).
+ * publicKey is the compressed group key (not stored separately). Epoch 0 (counter 0, zero id)
+ * decodes as an absent `epoch` (protocols/key-share.ts semantics).
  */
 export function dklsKeyShareToBytes(k: DklsKeyShare): Uint8Array {
   if (!isDklsKeyShare(k)) bad('missing OT setup');
@@ -76,7 +77,7 @@ export function dklsKeyShareToBytes(k: DklsKeyShare): Uint8Array {
   for (const p of k.parties) w.u16(p);
   w.u16(k.self).fixed(k.secretShare).fixed(k.groupKey);
   for (const p of k.parties) w.fixed(k.verifyingShares[p]!);
-  w.fixed(k.chainCode);
+  w.fixed(k.chainCode).fixed(encodeEpoch(keyEpoch(k)));
   for (const p of k.parties) {
     if (p === k.self) continue;
     const s = k.ot[p]!;
@@ -119,6 +120,9 @@ export function dklsKeyShareFromBytes(bytes: Uint8Array): DklsKeyShare {
     const verifyingShares: Record<PartyId, Uint8Array> = {};
     for (const p of parties) verifyingShares[p] = r.fixed(suite.pointLength).slice();
     const chainCode = r.fixed(32).slice();
+    const counter = r.u32();
+    const id = r.fixed(EPOCH_ID_LENGTH).slice();
+    const epoch: KeyEpoch | undefined = counter === 0 && id.every((b) => b === 0) ? undefined : { counter, id };
     for (const p of parties) {
       if (p === self) continue;
       if (r.u16() !== p) bad('OT setups out of order');
@@ -141,7 +145,7 @@ export function dklsKeyShareFromBytes(bytes: Uint8Array): DklsKeyShare {
     let acc = suite.ZERO;
     for (const p of first) acc = acc.add(Y.get(p)!.multiplyUnsafe(lagrangeAtZero(suite, p, first)));
     if (!acc.equals(PK)) bad('verifying shares do not interpolate to the group key');
-    share = { scheme, threshold, parties, self, secretShare, groupKey, publicKey: suite.encodePublicKey(PK), verifyingShares, chainCode };
+    share = { scheme, threshold, parties, self, secretShare, groupKey, publicKey: suite.encodePublicKey(PK), verifyingShares, chainCode, ...(epoch !== undefined ? { epoch } : {}) };
   } catch (e) {
     if (e instanceof ProtocolError && e.code === ErrorCode.INVALID_PARAMETERS) throw e;
     bad(e instanceof ProtocolError ? e.message : 'malformed encoding');

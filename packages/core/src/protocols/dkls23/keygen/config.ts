@@ -8,7 +8,7 @@ import { utf8ToBytes } from '../../../math/bytes.js';
 import { checkIdentifiers } from '../../../math/polynomial.js';
 import { getSuite, isEcdsaScheme, type EcdsaScheme, type Suite } from '../../../suites/index.js';
 import { validateDkgParams, type DkgConfig } from '../../dkg/index.js';
-import type { KeyShare } from '../../key-share.js';
+import { encodeEpoch, keyEpoch, type KeyShare } from '../../key-share.js';
 import type { DklsPeerSetup } from '../key-share.js';
 import { DKLS_KEYGEN_PROTOCOL, DKLS_MAX_PARTIES, DKLS_REFRESH_PROTOCOL, TAG } from '../params.js';
 import { nobleDklsPrimitives, type DklsPrimitives } from '../primitives.js';
@@ -135,6 +135,7 @@ export function keyDigest(prims: DklsPrimitives, k: KeyShare, participants: read
     k.groupKey,
     ...k.parties.map((p) => k.verifyingShares[p]!),
     k.chainCode,
+    encodeEpoch(keyEpoch(k)),
     encodeParties(participants),
   );
 }

@@ -9,6 +9,7 @@ import { utf8ToBytes } from '../../../math/bytes.js';
 import { lagrangeAtZero } from '../../../math/polynomial.js';
 import type { GroupPoint, Suite } from '../../../suites/index.js';
 import { getSuite } from '../../../suites/index.js';
+import { encodeEpoch, keyEpoch } from '../../key-share.js';
 import { defaultOtSessionGuard, type OtSessionGuard } from '../guard.js';
 import { isDklsKeyShare, type DklsKeyShare, type DklsPeerSetup } from '../key-share.js';
 import { TAG } from '../params.js';
@@ -123,6 +124,7 @@ export function signContext(p: DklsSignParams): SignContext {
     suite.encodeScalar(h),
     suite.encodeScalar(tweak),
     key.chainCode,
+    encodeEpoch(keyEpoch(key)),
   );
   const self = key.self;
   const peers = signers.filter((j) => j !== self);

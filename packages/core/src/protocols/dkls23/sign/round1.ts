@@ -1,13 +1,14 @@
 /**
- * `dkls23-sign/v1` start and round 1 (dkls23.md §C.4 "Round 1"; paper: Protocol 3.6 signing,
- * round 1 — as restated by the spec, the paper itself was not readable).
+ * `dkls23-sign/v1` start and round 1. Paper: DKLs23 Protocol 3.6 (signing, realising the ECDSA
+ * Functionality 3.1), Round 1 and Round 2 — numbering as cited by the reference implementations;
+ * the steps follow dkls23.md §C.4, which restates them.
  *
- * Start: the OT-session guard is consulted for every OT extension of the run (§B.1; refusal:
+ * Start (Protocol 3.6 Round 1): the OT-session guard is consulted for every OT extension of the run (§B.1; refusal:
  * DKLS_OT_SESSION_REUSED, nothing sent). r_i, φ_i ← Z_q, R_i = r_i·G, com_i = H(ctx, i, R_i, salt_i)
  * (broadcast with the context hash). For every peer j, as OT-extension receiver (Bob) of the
  * RVOLE (j → i): χ_ij and the OT-extension message (ot-extension.ts, rvole.ts step 1), sent to j.
  *
- * Round 1 (on receipt): the context hash must equal ours (DKLS_CONTEXT_MISMATCH, culprit the
+ * Round 1 (on receipt; then Protocol 3.6 Round 2 in finalize): the context hash must equal ours (DKLS_CONTEXT_MISMATCH, culprit the
  * sender, no ban); as OT-extension sender (Alice) for (i → j): the consistency check runs HERE,
  * on receipt, before anything of round 2 is computed or sent (§B.2) — failure:
  * DKLS_OT_EXTENSION_CHECK_FAILED, culprit j, ban.

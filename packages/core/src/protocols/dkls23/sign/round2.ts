@@ -1,6 +1,7 @@
 /**
- * `dkls23-sign/v1` round 2 (dkls23.md §C.4 "Round 3" checks — the spec numbers computation
- * rounds; here round n consumes the messages sent at the end of round n−1).
+ * `dkls23-sign/v1` round 2 = DKLs23 Protocol 3.6 Round 3 (dkls23.md §C.4 "Round 3": the paper and
+ * the spec number computation rounds; here engine round n consumes the messages sent at the end
+ * of round n−1, so our round 2 runs the paper's Round 3).
  *
  * On receipt from j:
  * - broadcast: R_j, pk_j decode (C1), salt; com_j = H(ctx, j, R_j, salt_j) (DKLS_COMMITMENT_MISMATCH,

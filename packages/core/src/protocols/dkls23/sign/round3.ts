@@ -1,5 +1,5 @@
 /**
- * `dkls23-sign/v1` round 3 (dkls23.md §C.4 "Output"): every signer's (u_j, w_j) (B3), then
+ * `dkls23-sign/v1` round 3 = DKLs23 Protocol 3.6 output step (dkls23.md §C.4 "Output"): every signer's (u_j, w_j) (B3), then
  * u = Σ u_j ≠ 0, s = (Σ w_j)·u⁻¹, low-s normalisation with the matching recovery-id flip (§B.5),
  * and the final ECDSA verification under PK + ε·G before anything is output (F1; failure:
  * INVALID_SIGNATURE, no ban — §C.6).
