@@ -9,6 +9,8 @@
  * Presignatures are single use (consumed by createEcdsaSignSession) and bound to key, epoch,
  * player set, presigning session and index.
  */
+import { ecdsaCurve, messageHash } from './curve.js';
+
 export { createPresignSession } from './presign-session.js';
 export { createEcdsaSignSession } from './sign-session.js';
 export { ECDSA_HM_MAX_BATCH, ECDSA_HM_PRESIGN_PROTOCOL, ECDSA_HM_SIGN_PROTOCOL, presignContextHash, type PresignParams } from './params.js';
@@ -24,8 +26,6 @@ export {
   type PresignatureInfo,
 } from './presignature.js';
 export { checkEcdsaHmThreshold, ecdsaHmPlayersNeeded, ecdsaKeyDigest } from './key.js';
-
-import { ecdsaCurve, messageHash } from './curve.js';
 
 /** h = bits2int(SHA-256(message)) mod q as the signing session computes it (to show or log what is signed, checklist F4). */
 export function ecdsaMessageHash(scheme: string, message: Uint8Array): bigint {
