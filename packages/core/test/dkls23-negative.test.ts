@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   createMemoryOtSessionGuard,
   dklsBanSignal,
+  dklsOtSessionIds,
   ErrorCode,
   getSuite,
   randomBytes,
@@ -229,6 +230,34 @@ describe('OT-extension session ids are never reused (§B.1)', () => {
     expectNoSignature(replay.res);
     expectAbort(replay.res, ErrorCode.DKLS_OT_SESSION_REUSED, [1, 2, 3], []);
     expectSigned(sign(keys, [1, 2, 3], { message, guard }));
+  });
+
+  it('dklsOtSessionIds lists exactly the ids the guard sees; a throwing guard refuses', () => {
+    const sessionId = randomBytes(16);
+    const message = randomBytes(16);
+    const expected = dklsOtSessionIds({ sessionId, key: K3[0]!, signers: [1, 2, 3], message }).map((x) => `${x.peer}:${Buffer.from(x.otSessionId).toString('hex')}`);
+    assert.equal(expected.length, 4);
+    const seen: string[] = [];
+    const run = sign(K3, [1, 2, 3], {
+      sessionId,
+      message,
+      guard: (p) => (peer, id) => {
+        if (p === 1) seen.push(`${peer}:${Buffer.from(id).toString('hex')}`);
+        return true;
+      },
+    });
+    expectSigned(run);
+    assert.deepEqual(seen.sort(), expected.sort());
+    const failing = sign(K2, [1, 2], {
+      guard: (p) =>
+        p === 1
+          ? () => {
+              throw new Error('database unavailable');
+            }
+          : undefined,
+    });
+    expectNoSignature(failing.res);
+    expectAbort(failing.res, ErrorCode.DKLS_OT_SESSION_REUSED, [1], []);
   });
 
   it('a guard refusing on one party only: that party refuses at start, nobody signs', () => {

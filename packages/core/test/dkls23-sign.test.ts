@@ -18,6 +18,7 @@ import {
   makeDklsKeyShare,
   ProtocolError,
   randomBytes,
+  type DklsKeyShare,
 } from '../src/index.js';
 import { dealtKeys, ECDSA, expectSigned, NODE, randInt, randomSubset, range, sign } from './helpers/dkls.js';
 
@@ -128,6 +129,16 @@ describe('DKLs23 key share storage', () => {
     const mixed = sign([back[0]!, keys[1]!], [1, 2]);
     assert.equal(mixed.res.results.size, 0);
     assert.ok([1, 2].some((p) => mixed.res.sessions.get(p)!.error?.code === ErrorCode.DKLS_CONTEXT_MISMATCH));
+  });
+
+  it('makeDklsKeyShare requires a well-formed setup for every peer', () => {
+    const keys = dealtKeys('ecdsa-p256', 2, 3);
+    const bad = (ot: object) =>
+      assert.throws(() => makeDklsKeyShare(keys[0]!, ot as DklsKeyShare['ot']), (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.INVALID_PARAMETERS);
+    bad({ 2: keys[0]!.ot[2]! });
+    bad({ 2: keys[0]!.ot[2]!, 3: { ...keys[0]!.ot[3]!, seeds0: new Uint8Array(10) } });
+    bad({ 2: keys[0]!.ot[2]!, 3: { ...keys[0]!.ot[3]!, delta: undefined } });
+    assert.ok(isDklsKeyShare(makeDklsKeyShare(keys[0]!, keys[0]!.ot)));
   });
 
   it('a key share without the OT setup (e.g. after JSON) cannot sign', () => {

@@ -5,7 +5,7 @@
  */
 export { createDklsKeygenSession, createDklsOtRefreshSession } from './keygen/session.js';
 export type { DklsKeygenParams, DklsOtRefreshParams } from './keygen/config.js';
-export { createDklsSignSession } from './sign/session.js';
+export { createDklsSignSession, dklsOtSessionIds } from './sign/session.js';
 export type { DklsSignParams } from './sign/context.js';
 export {
   dklsKeyShareToBytes,

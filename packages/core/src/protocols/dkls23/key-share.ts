@@ -34,18 +34,36 @@ export interface DklsKeyShare extends KeyShare {
   readonly ot: Readonly<Record<PartyId, DklsPeerSetup>>;
 }
 
-/** Attach the OT setup to a key share (as a non-enumerable property). */
+function validSetup(s: DklsPeerSetup | undefined): boolean {
+  const is = (b: unknown, n: number) => b instanceof Uint8Array && b.length === n;
+  return (
+    s !== undefined &&
+    s !== null &&
+    is(s.setupId, 32) &&
+    is(s.seeds0, KAPPA * SEED_BYTES) &&
+    is(s.seeds1, KAPPA * SEED_BYTES) &&
+    is(s.delta, KAPPA / 8) &&
+    is(s.seedsDelta, KAPPA * SEED_BYTES) &&
+    is(s.zeroSeed, 32)
+  );
+}
+
+/**
+ * Attach the OT setup to a key share (as a non-enumerable property). `ot` must hold a setup of
+ * the right sizes for every other party of the key (INVALID_PARAMETERS otherwise).
+ */
 export function makeDklsKeyShare(share: KeyShare, ot: Readonly<Record<PartyId, DklsPeerSetup>>): DklsKeyShare {
   if (!isEcdsaScheme(share.scheme)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'DKLs23 keys use an ECDSA scheme');
+  for (const p of share.parties) if (p !== share.self && !validSetup(ot[p])) bad(`missing or malformed OT setup for party ${p}`);
   const k = { ...share };
   Object.defineProperty(k, 'ot', { value: Object.freeze({ ...ot }), enumerable: false, writable: false, configurable: false });
   return k as DklsKeyShare;
 }
 
-/** True when `k` carries an OT setup for every other party. */
+/** True when `k` carries a well-formed OT setup for every other party. */
 export function isDklsKeyShare(k: KeyShare): k is DklsKeyShare {
   const ot = (k as Partial<DklsKeyShare>).ot;
-  return isEcdsaScheme(k.scheme) && ot !== undefined && k.parties.every((p) => p === k.self || ot[p] !== undefined);
+  return isEcdsaScheme(k.scheme) && ot !== undefined && k.parties.every((p) => p === k.self || validSetup(ot[p]));
 }
 
 /** The public part of a DKLs key (no share, no OT setup). */

@@ -30,9 +30,16 @@ export function startSign(ctx: SignContext): ProtocolStart<EcdsaSignature> {
   // §B.1: refuse before anything leaves if an OT-extension id of this run was seen before.
   for (const j of ctx.peers) {
     const pair = ctx.pairs.get(j)!;
-    for (const sid of [pair.sidAsSender, pair.sidAsReceiver])
-      if (ctx.guard(j, sid) !== true)
-        throw new ProtocolError(ErrorCode.DKLS_OT_SESSION_REUSED, `OT-extension session with party ${j} was already used: refusing (never reuse a signing session id)`);
+    for (const sid of [pair.sidAsSender, pair.sidAsReceiver]) {
+      let fresh: boolean;
+      try {
+        fresh = ctx.guard(j, sid) === true;
+      } catch {
+        // A guard that cannot answer (storage error) refuses: never run an unrecorded extension.
+        throw new ProtocolError(ErrorCode.DKLS_OT_SESSION_REUSED, `OT-session guard failed for party ${j}: refusing`);
+      }
+      if (!fresh) throw new ProtocolError(ErrorCode.DKLS_OT_SESSION_REUSED, `OT-extension session with party ${j} was already used: refusing (never reuse a signing session id)`);
+    }
   }
   const r = suite.randomScalar();
   const phi = suite.randomScalar();

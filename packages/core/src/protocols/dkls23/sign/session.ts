@@ -27,3 +27,19 @@ export function createDklsSignSession(params: DklsSignParams): Session<EcdsaSign
   const start = (): ProtocolStart<EcdsaSignature> => startSign(signContext(params));
   return new Session<EcdsaSignature>({ sessionId: params.sessionId, protocol: DKLS_SIGN_PROTOCOL, self, parties, start });
 }
+
+/**
+ * The OT-extension session ids a signing session with these parameters will submit to its
+ * `otSessionGuard` (two per peer: as sender and as receiver), for nodes that reserve them in an
+ * asynchronous store before creating the session. Throws ProtocolError for invalid parameters.
+ */
+export function dklsOtSessionIds(params: DklsSignParams): { readonly peer: PartyId; readonly otSessionId: Uint8Array }[] {
+  const ctx = signContext(params);
+  return ctx.peers.flatMap((peer) => {
+    const pair = ctx.pairs.get(peer)!;
+    return [
+      { peer, otSessionId: pair.sidAsSender },
+      { peer, otSessionId: pair.sidAsReceiver },
+    ];
+  });
+}
