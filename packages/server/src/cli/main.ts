@@ -12,6 +12,7 @@ import { generateApplicationKey, type TsmClient } from '@opentsm/client';
 import { SCHEMES, getSuite, isScheme } from '@opentsm/core';
 import { writeCredentials } from './credentials.js';
 import { client, DEFAULT_DIR, hexArg, intArg, loadCluster, playersArg, wantsJson, type CliContext, type CommandModule, type GlobalOpts } from './context.js';
+import { lifecycleCommands } from './commands/lifecycle.js';
 import { runDev } from './dev.js';
 import { initCluster } from './init.js';
 import { CliError, printError, printResult } from './output.js';
@@ -107,7 +108,7 @@ keys
   .requiredOption('--threshold <k-of-n>', 'e.g. 2-of-3')
   .option('--players <list>', 'players holding shares, e.g. 1,2,3 (default: the first n)')
   .addOption(
-    new Option('--protocol <protocol>', 'ECDSA only: honest-majority (fast; needs 2k−1 players online, n ≥ 2k−1) or dkls23 (any k-of-n)').choices([
+    new Option('--protocol <protocol>', 'ECDSA only: dkls23 (default; any k-of-n, incl. 2-of-2) or honest-majority (faster; needs 2k−1 players online, n ≥ 2k−1)').choices([
       'honest-majority',
       'dkls23',
     ]),
@@ -230,7 +231,7 @@ audit
   });
 
 // Feature command modules: one line each.
-const commandModules: CommandModule[] = [];
+const commandModules: CommandModule[] = [lifecycleCommands];
 const cliContext: CliContext = { g, client: (mode, primary) => client(g(), mode, primary), loadCluster: () => loadCluster(g()) };
 for (const register of commandModules) register(program, cliContext);
 

@@ -13,12 +13,14 @@ import {
   transcriptHash,
   utf8ToBytes,
   type KeyShare,
+  type Session,
 } from '@opentsm/core';
 import { openShare, sealShare, type MasterKey } from '../crypto/at-rest.js';
 import type { ClusterFile } from '../config/cluster.js';
 import { ApiError, badRequest, notFound } from './errors.js';
 import { keyIdFor, sessionIdFor } from './ids.js';
 import { createCommitSession } from './commit-session.js';
+import { derivedShare } from './lifecycle/derive.js';
 import type { NodeMetrics } from './metrics.js';
 import { SessionFailure, type SessionRunner } from './session-runner.js';
 import type { KeyRow, NodeStore } from './store-port.js';
@@ -48,6 +50,14 @@ export interface SignBody {
   path?: string | undefined;
 }
 
+/** Key generation, share encoding and signing of a protocol with its own key material. */
+export interface ProtocolDriver {
+  keygen(params: { scheme: KeyShare['scheme']; sessionId: Uint8Array; self: number; parties: number[]; threshold: number }): Session<KeyShare>;
+  encode(share: KeyShare): Uint8Array;
+  decode(bytes: Uint8Array): KeyShare;
+  sign: EcdsaSigner;
+}
+
 /** Signs with a non-FROST key; errors are ApiErrors (see failureToApi). */
 export type EcdsaSigner = (caller: Caller, row: KeyRow, share: KeyShare, body: SignBody) => Promise<SignResult>;
 
@@ -66,14 +76,16 @@ export function parseThreshold(t: string, clusterSize: number): { k: number; n: 
   return { k, n };
 }
 
-/** The signing protocol of a new key: FROST for frost-* schemes; for ECDSA the requested one (default honest-majority). */
+/** The signing protocol of a new key: FROST for frost-* schemes; for ECDSA the requested one (default dkls23). */
 export function keyProtocol(scheme: string, requested: string | undefined): 'frost' | 'honest-majority' | 'dkls23' {
   if (scheme.startsWith('frost-')) {
     if (requested !== undefined) throw badRequest('INVALID_PROTOCOL', `--protocol applies to ECDSA schemes only (${scheme} uses FROST)`);
     return 'frost';
   }
-  if (requested === undefined || requested === 'honest-majority') return 'honest-majority';
-  if (requested === 'dkls23') return 'dkls23';
+  // DKLs23 (any k-of-n, dishonest majority) is the default; honest-majority is the faster
+  // choice where 2k−1 players are online.
+  if (requested === undefined || requested === 'dkls23') return 'dkls23';
+  if (requested === 'honest-majority') return 'honest-majority';
   throw badRequest('INVALID_PROTOCOL', `unknown protocol '${requested}' (honest-majority or dkls23)`);
 }
 
@@ -153,11 +165,13 @@ export class KeyService {
     await this.d.store.insertPendingKey({ keyId, applicationId: caller.applicationId, scheme: body.scheme, threshold: k, parties: players, protocol });
     try {
       const share = await this.timed('dkg', () =>
-        this.d.runner.run(createDkgSession({ scheme: body.scheme, sessionId: sid, self: this.d.player, parties: players, threshold: k })),
+        this.d.runner.run(
+          (this.drivers.get(protocol)?.keygen ?? createDkgSession)({ scheme: body.scheme as KeyShare['scheme'], sessionId: sid, self: this.d.player, parties: players, threshold: k }),
+        ),
       );
       const publicKey = toHex(share.publicKey);
       const version = 1;
-      const sealed = sealShare(this.d.masterKey, { keyId, player: this.d.player, version }, utf8ToBytes(JSON.stringify(keyShareToJson(share))));
+      const sealed = sealShare(this.d.masterKey, { keyId, player: this.d.player, version }, this.encodeShare(protocol, share));
       await this.d.store.storePendingShare(keyId, publicKey, sealed, version);
       // Commit: every player confirms it stored the same key before anyone activates it.
       const digest = transcriptHash('opentsm/key-commit/v1', utf8ToBytes(keyId), share.groupKey, share.chainCode, utf8ToBytes(players.join(',')));
@@ -214,13 +228,31 @@ export class KeyService {
     const cached = this.cache.get(keyId);
     if (cached && cached.version === row.version) return cached.share;
     const plain = openShare(this.d.masterKey, { keyId, player: this.d.player, version: row.version }, row.sealedShare);
-    const share = keyShareFromJson(JSON.parse(new TextDecoder().decode(plain)));
+    const share = this.decodeShare(row.protocol, plain);
     if (this.cache.size >= (this.d.cacheSize ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(keyId, { version: row.version, share });
     return share;
   }
 
   /** Signers of other protocols (ECDSA honest-majority, DKLs23), registered by their modules. */
+  /** Protocols whose key material is not a plain Shamir KeyShare (DKLs23: + pairwise OT setup). */
+  private readonly drivers = new Map<string, ProtocolDriver>();
+  registerProtocol(protocol: string, driver: ProtocolDriver): void {
+    this.drivers.set(protocol, driver);
+    this.signers.set(protocol, driver.sign);
+  }
+
+  /** Serialize a share for sealing (JSON KeyShare by default; the protocol's own format otherwise). */
+  encodeShare(protocol: string, share: KeyShare): Uint8Array {
+    const d = this.drivers.get(protocol);
+    return d ? d.encode(share) : utf8ToBytes(JSON.stringify(keyShareToJson(share)));
+  }
+
+  decodeShare(protocol: string, bytes: Uint8Array): KeyShare {
+    const d = this.drivers.get(protocol);
+    return d ? d.decode(bytes) : keyShareFromJson(JSON.parse(new TextDecoder().decode(bytes)));
+  }
+
   private readonly signers = new Map<string, EcdsaSigner>();
   registerSigner(protocol: string, signer: EcdsaSigner): void {
     this.signers.set(protocol, signer);
@@ -238,14 +270,16 @@ export class KeyService {
     for (const p of signers) if (!share.parties.includes(p)) throw badRequest('INVALID_PLAYERS', `player ${p} holds no share of this key`);
     if (signers.length < share.threshold) throw badRequest('INVALID_PLAYERS', `this key needs ${share.threshold} signers, got ${signers.length}`);
     if (!signers.includes(this.d.player)) throw badRequest('INVALID_PLAYERS', `this node (player ${this.d.player}) is not one of the requested signers`);
+    // With a path: every signer signs with its share of the derived child (non-hardened BIP32, docs/protocols/derivation.md).
+    const key = body.path !== undefined ? derivedShare(share, body.path) : share;
     const sid = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
     try {
       const res = await this.timed('frost-sign', () =>
-        this.d.runner.run(createFrostSignSession({ sessionId: sid, key: share, signers, message: body.message })),
+        this.d.runner.run(createFrostSignSession({ sessionId: sid, key, signers, message: body.message })),
       );
-      // The session verified the signature under the group key before returning it (checklist F1).
-      await this.d.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(sid), result: 'ok', detail: { signers: signers.join(',') } });
-      return { keyId, signature: toHex(res.signature), publicKey: toHex(share.publicKey) };
+      // The session verified the signature under the (derived) group key before returning it (checklist F1).
+      await this.d.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(sid), result: 'ok', detail: { signers: signers.join(','), ...(body.path !== undefined ? { path: body.path } : {}) } });
+      return { keyId, signature: toHex(res.signature), publicKey: toHex(key.publicKey) };
     } catch (e) {
       const api = failureToApi(e);
       if (api.code === 'INTERNAL') this.d.onInternalError?.('key.sign', e);

@@ -14,10 +14,12 @@ import type { ShareStore } from '../store/types.js';
 import { PeerTransport } from '../transport/peer-transport.js';
 import { buildApp, type RouteModule } from './app.js';
 import { EcdsaHmService } from './ecdsa/hm-service.js';
-import { ecdsaHmRoutes } from './ecdsa/routes.js';
+import { DklsService } from './ecdsa/dkls-service.js';
+import { dklsRoutes, ecdsaHmRoutes } from './ecdsa/routes.js';
 import type { NodeLogger, NodeServices } from './services.js';
 import { KeyRecovery } from './key-recovery.js';
 import { KeyService } from './key-service.js';
+import { lifecycleModule } from './lifecycle/index.js';
 import { NodeMetrics } from './metrics.js';
 import { ChannelMux } from './peer-channel.js';
 import { SessionRunner } from './session-runner.js';
@@ -100,6 +102,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const hm = new EcdsaHmService(services);
   keys.registerSigner('honest-majority', hm.sign);
   routes.push(ecdsaHmRoutes(hm));
+  routes.push(lifecycleModule(services));
+  const dkls = new DklsService(services);
+  keys.registerProtocol('dkls23', dkls.driver);
+  routes.push(dklsRoutes(dkls));
   const app = buildApp({
     routes,
     player: config.player,

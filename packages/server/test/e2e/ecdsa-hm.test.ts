@@ -55,7 +55,7 @@ describe('honest-majority ECDSA in the cluster', () => {
 
   it('refuses a signer set of size ≠ 2k−1 and reports quorum unavailable with one node down', async () => {
     const c = tc.client({ timeoutMs: 10_000 });
-    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3' });
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
     assert.equal(key.protocol, 'honest-majority');
     await assert.rejects(c.sign({ keyId: key.keyId, message: enc.encode('x'), players: [1, 2] }), (e: unknown) => e instanceof TsmError && e.code === 'INVALID_ARGUMENT');
     const bad = await tc.cli(['keys', 'create', '--scheme', 'ecdsa-secp256k1', '--threshold', '3-of-3', '--protocol', 'honest-majority', '--json']);
@@ -69,7 +69,7 @@ describe('honest-majority ECDSA in the cluster', () => {
 
   it('signs with a derivation path under the derived key (raw API)', async () => {
     const c = tc.client();
-    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3' });
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
     const m = enc.encode('derived');
     const body = JSON.stringify({ message: Buffer.from(m).toString('hex'), players: [1, 2, 3], path: 'm/0/7' });
     const signed = signRequest(tc.admin, { method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body });
@@ -92,7 +92,7 @@ describe('honest-majority ECDSA in the cluster', () => {
 
   it('kill -9 of a node while 200 signatures are in flight: every returned signature verifies, no nonce is ever used twice', async () => {
     const c = tc.client({ timeoutMs: 15_000 });
-    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3' });
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
     await c.presign({ keyId: key.keyId, count: 64 });
     const results: { message: Uint8Array; signature: string; der?: string }[] = [];
     let failures = 0;

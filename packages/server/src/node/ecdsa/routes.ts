@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext, RouteModule } from '../app.js';
 import { keyIdParams } from '../schemas.js';
+import type { DklsService } from './dkls-service.js';
 import type { EcdsaHmService } from './hm-service.js';
 
 const players = { type: 'array', items: { type: 'integer', minimum: 1, maximum: 64 }, minItems: 1, maxItems: 64, uniqueItems: true } as const;
@@ -35,6 +36,14 @@ export function ecdsaHmRoutes(hm: EcdsaHmService): RouteModule {
       '/v1/keys/:keyId/presignatures',
       { schema: { params: keyIdParams, querystring: poolQuery }, preValidation: ctx.authenticate },
       async (req) => hm.poolLevel(ctx.caller(req).applicationId, req.params.keyId, req.query.players?.split(',').map(Number)),
+    );
+  };
+}
+
+export function dklsRoutes(dkls: DklsService): RouteModule {
+  return (app: FastifyInstance, ctx: RouteContext) => {
+    app.post<{ Params: { keyId: string } }>('/v1/keys/:keyId/ot-refresh', { schema: { params: keyIdParams }, preValidation: ctx.authenticate }, async (req) =>
+      dkls.refreshOt(ctx.caller(req), req.params.keyId),
     );
   };
 }
