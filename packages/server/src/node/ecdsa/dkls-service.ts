@@ -133,7 +133,7 @@ export class DklsService {
     if (row.protocol !== 'dkls23') throw badRequest('UNSUPPORTED_PROTOCOL', `ot-refresh applies to DKLs23 keys (this key uses ${row.protocol})`);
     const sessionId = sid('dkls-ot-refresh', caller.applicationId, caller.requestId, keyId);
     try {
-      const next = await this.s.runner.run(createDklsOtRefreshSession({ sessionId, key: share as DklsKeyShare, primitives: nodeDklsPrimitives }));
+      const next = await this.s.runner.run(createDklsOtRefreshSession({ sessionId, key: share, primitives: nodeDklsPrimitives }));
       const version = row.version + 1;
       const sealed = sealShare(this.s.masterKey, { keyId, player: this.s.player, version }, dklsKeyShareToBytes(next));
       const ok = await this.s.shareStore.replaceShare(keyId, { expectedVersion: row.version, version, sealedShare: sealed });
