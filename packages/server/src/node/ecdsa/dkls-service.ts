@@ -4,8 +4,8 @@
  * the per-key peer bans that a failed OT-extension, VOLE or Γ check records (docs/protocols/dkls23.md).
  *
  * - The OT-extension session ids are derived from the signing session id, which each node derives
- *   from the client's signed request (single-use request ids, persisted), so they never repeat; the
- *   guard additionally refuses any id this process has seen and records every id in the store.
+ *   from the client's signed request (single-use request ids, persisted), so they never repeat;
+ *   in addition every id is reserved in the store before the run starts, and a used id refuses it.
  * - A failed check bans the culprit for this key (409 PEER_BANNED on later requests naming it)
  *   until the pairwise OT setup is refreshed (`POST /v1/keys/:keyId/ot-refresh`), never a silent retry.
  */
@@ -13,6 +13,7 @@ import {
   createDklsKeygenSession,
   createDklsOtRefreshSession,
   createDklsSignSession,
+  dklsOtSessionIds,
   deriveChild,
   dklsBanSignal,
   dklsKeyShareFromBytes,
@@ -44,25 +45,25 @@ export class DklsService {
 
   constructor(private readonly s: NodeServices) {}
 
-  private guard(keyId: string): OtSessionGuard {
-    let set = this.seen.get(keyId);
-    if (!set) {
-      set = new Set();
-      this.seen.set(keyId, set);
+  /**
+   * Reserve the OT-extension session ids a signing run will use, in the store, before the run
+   * starts (dkls23.md: an id never repeats from the sender's side). Any id used before refuses
+   * the whole run. The returned guard lets the session use exactly the reserved ids, once.
+   */
+  private async reserveOtSessions(keyId: string, params: Parameters<typeof dklsOtSessionIds>[0]): Promise<OtSessionGuard> {
+    const ids = dklsOtSessionIds(params);
+    const reserved = new Set<string>();
+    for (const { peer, otSessionId } of ids) {
+      const hex = toHex(otSessionId);
+      const key = `${peer}:${hex}`;
+      const seen = this.seen.get(keyId) ?? new Set<string>();
+      this.seen.set(keyId, seen);
+      if (seen.has(key) || !(await this.s.shareStore.recordOtSession(keyId, peer, hex)))
+        throw new ApiError(409, 'OT_SESSION_REUSED', 'an OT-extension session id of this signing run was used before; refusing to run it again');
+      seen.add(key);
+      reserved.add(key);
     }
-    const used = set;
-    return (peer, otSid) => {
-      const k = `${peer}:${toHex(otSid)}`;
-      if (used.has(k)) return false;
-      used.add(k);
-      void this.s.shareStore.recordOtSession(keyId, peer, toHex(otSid)).then(
-        (fresh) => {
-          if (!fresh) this.s.log.warn({ keyId, peer }, 'an OT-extension session id was used before (refused by the session id derivation; recorded)');
-        },
-        () => undefined,
-      );
-      return true;
-    };
+    return (peer, otSid) => reserved.delete(`${peer}:${toHex(otSid)}`);
   }
 
   readonly driver: ProtocolDriver = {
@@ -99,9 +100,9 @@ export class DklsService {
     }
     const sessionId = sid('sign', caller.applicationId, caller.requestId, keyId);
     try {
-      const res = await this.s.runner.run(
-        createDklsSignSession({ sessionId, key: share as DklsKeyShare, signers, message: body.message, tweak, primitives: nodeDklsPrimitives, otSessionGuard: this.guard(keyId) }),
-      );
+      const params = { sessionId, key: share as DklsKeyShare, signers, message: body.message, tweak, primitives: nodeDklsPrimitives };
+      const otSessionGuard = await this.reserveOtSessions(keyId, params);
+      const res = await this.s.runner.run(createDklsSignSession({ ...params, otSessionGuard }));
       await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(sessionId), result: 'ok', detail: { signers: signers.join(','), protocol: 'dkls23' } });
       return { keyId, signature: toHex(res.signature), publicKey: toHex(res.publicKey), der: toHex(res.der), recoveryId: res.recoveryId };
     } catch (e) {
