@@ -10,7 +10,8 @@
  *
  * Browser-usable: global fetch, AbortController, crypto.getRandomValues; no node:* imports.
  */
-import { getSuite, isFrostScheme, FROST_SCHEMES } from '@opentsm/core';
+import { getSuite, isFrostScheme, FROST_SCHEMES, parseDerivationPath, taprootOutputKey } from '@opentsm/core';
+import { HDKey } from '@scure/bip32';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
   AuthInputError,
@@ -122,6 +123,33 @@ export interface SignParams {
   players?: number[];
   /** Optional pinned public key (hex): the SDK refuses a key or signature under any other key. */
   publicKey?: string;
+  /**
+   * Non-hardened derivation path (e.g. `m/0/5`): sign with the derived child key. The result's
+   * `publicKey` is the child's (docs/protocols/derivation.md); for secp256k1 schemes the SDK checks
+   * it against its own BIP32 derivation from the key's xpub.
+   */
+  path?: string;
+}
+
+/** Result of {@link TsmClient.refreshKey} and {@link TsmClient.reshareKey}: the key after the run. */
+export interface LifecycleResult extends KeyInfo {
+  /** Epoch counter of the new shares (0 = key generation, + 1 per refresh or reshare). */
+  epoch: number;
+}
+
+export interface ReshareParams {
+  /** New `k-of-n`. */
+  threshold: string;
+  /** The new player set (n of them). */
+  players: number[];
+}
+
+export interface XpubResult {
+  keyId: string;
+  /** BIP32 extended public key (mainnet `xpub…`); for frost-secp256k1-tr it carries the internal key. */
+  xpub: string;
+  /** Canonical path of the node the xpub describes (`m` = the key itself). */
+  path: string;
 }
 
 export interface CreateApplicationParams {
@@ -157,6 +185,7 @@ export type ClientErrorCode =
   | 'INVALID_SIGNATURE'
   | 'PUBLIC_KEY_MISMATCH'
   | 'UNSUPPORTED_SCHEME'
+  | 'INVALID_DERIVATION_PATH'
   | 'ABORTED';
 
 export type TsmErrorCode = ServerErrorCode | ClientErrorCode;
@@ -423,6 +452,50 @@ function requireAgreement<T>(results: Array<{ player: number; value: T }>, what:
   throw new TsmError('INCONSISTENT_RESPONSES', `nodes ${describeNodes(all)} returned different ${what}`, { nodes: all, culprits });
 }
 
+function parseLifecycleResult(v: unknown, node: number): LifecycleResult {
+  const key = parseKeyInfo(v, node);
+  const epoch = isRecord(v) ? v.epoch : undefined;
+  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 1)
+    throw new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed result (epoch)`, { node, culprits: [node] });
+  return { ...key, epoch };
+}
+
+const XPUB_PATTERN = /^xpub[1-9A-HJ-NP-Za-km-z]{100,112}$/;
+const SECP256K1_SCHEMES: readonly string[] = ['frost-secp256k1', 'frost-secp256k1-tr', 'ecdsa-secp256k1'];
+
+function parseXpubResult(v: unknown, node: number): XpubResult {
+  const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed xpub (${why})`, { node, culprits: [node] });
+  if (!isRecord(v)) throw bad('not an object');
+  const { keyId, xpub, path } = v;
+  if (typeof keyId !== 'string' || !KEY_ID_PATTERN.test(keyId)) throw bad('keyId');
+  if (typeof xpub !== 'string' || !XPUB_PATTERN.test(xpub)) throw bad('xpub');
+  if (typeof path !== 'string') throw bad('path');
+  return { keyId, xpub, path };
+}
+
+/** A canonical non-hardened path, or TsmError INVALID_DERIVATION_PATH (hardened steps are refused). */
+function checkPath(path: unknown): string {
+  try {
+    const indices = parseDerivationPath(path as string);
+    return ['m', ...indices.map(String)].join('/');
+  } catch (e) {
+    throw new TsmError('INVALID_DERIVATION_PATH', (e as Error).message);
+  }
+}
+
+/**
+ * The public key (external encoding, hex) of the child at `path` of an HD node, for a secp256k1
+ * scheme: the compressed child key, or for frost-secp256k1-tr the x-only BIP341 output key of the
+ * child internal key (docs/protocols/derivation.md).
+ */
+function childPublicKey(scheme: string, node: HDKey, path: string): string {
+  const child = path === 'm' ? node : node.derive(path);
+  if (!child.publicKey) throw new TsmError('INVALID_RESPONSE', 'the xpub has no public key');
+  if (scheme !== 'frost-secp256k1-tr') return bytesToHex(child.publicKey);
+  const suite = getSuite('frost-secp256k1-tr');
+  return bytesToHex(suite.encodePublicKey(taprootOutputKey(suite, suite.decodePoint(child.publicKey))));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The client
 
@@ -438,6 +511,10 @@ export class TsmClient {
   readonly #nodes: Map<number, Endpoint>;
   /** Public descriptions of keys already fetched (a key's scheme, players and public key do not change). */
   readonly #keyCache = new Map<string, KeyInfo>();
+  /** Root xpubs of secp256k1 keys, checked against the key's public key (public data that never changes). */
+  readonly #xpubCache = new Map<string, HDKey>();
+  /** Derived public keys by key id and path (bounded). */
+  readonly #childCache = new Map<string, string>();
   readonly #credentials: ApplicationCredentials;
   readonly #fetch: (input: string, init: RequestInit) => Promise<Response>;
 
@@ -764,6 +841,7 @@ export class TsmClient {
     let requested: number[] | undefined;
     if (params.players !== undefined) requested = checkPlayers(params.players, 'players');
     if (params.publicKey !== undefined && !strictHex(params.publicKey)) throw invalidArgument('invalid publicKey (expected lower-case hex)');
+    const derivation = params.path === undefined ? undefined : checkPath(params.path);
 
     const key = this.#keyCache.get(keyId) ?? (await this.getKey(keyId));
     if (params.publicKey !== undefined && key.publicKey !== params.publicKey)
@@ -780,11 +858,17 @@ export class TsmClient {
     }
     const path = `/v1/keys/${keyId}/sign`;
     const messageHex = bytesToHex(message);
+    // With a path the signature is under the child key: for secp256k1 schemes the SDK derives it itself from the
+    // key's xpub; for the others (no xpub format) it takes the key all signers agree on (docs/protocols/derivation.md).
+    const expectedKey = derivation === undefined ? key.publicKey : await this.#childKey(key, derivation);
     const valid = (r: SignResult): boolean =>
-      r.keyId === keyId && r.publicKey === key.publicKey && verifySignature(scheme, key.publicKey, message, r.signature);
+      r.keyId === keyId &&
+      (expectedKey !== undefined ? r.publicKey === expectedKey : validPublicKey(scheme, r.publicKey)) &&
+      verifySignature(scheme, r.publicKey, message, r.signature);
+    const withPath = derivation === undefined ? {} : { path: derivation };
 
     if (this.mode === 'primary') {
-      const payload = requested ? { message: messageHex, players: requested } : { message: messageHex };
+      const payload = requested ? { message: messageHex, players: requested, ...withPath } : { message: messageHex, ...withPath };
       const r = await this.#viaPrimary('POST', path, payload, parseSignResult);
       if (!valid(r)) throw new TsmError('INVALID_SIGNATURE', `the signature returned by node #${this.primary} does not verify under key ${keyId}`, { node: this.primary });
       return r;
@@ -794,7 +878,7 @@ export class TsmClient {
     this.#requireConfigured(signers);
     let results: { player: number; value: SignResult }[];
     try {
-      results = await this.#fanOutAll(signers, 'POST', path, { message: messageHex, players: signers }, parseSignResult);
+      results = await this.#fanOutAll(signers, 'POST', path, { message: messageHex, players: signers, ...withPath }, parseSignResult);
     } catch (e) {
       this.#keyCache.delete(keyId);
       throw e;
@@ -808,6 +892,131 @@ export class TsmClient {
         nodes: signers,
         culprits: signers,
       });
+    return result;
+  }
+
+  /** The child public key at `path` for secp256k1 schemes (from the checked xpub); undefined for the other schemes. */
+  async #childKey(key: KeyInfo, path: string): Promise<string | undefined> {
+    if (!SECP256K1_SCHEMES.includes(key.scheme)) return undefined;
+    const id = `${key.keyId}|${path}`;
+    const hit = this.#childCache.get(id);
+    if (hit !== undefined) return hit;
+    const root = await this.#rootXpub(key);
+    let child: string;
+    try {
+      child = childPublicKey(key.scheme, root, path);
+    } catch (e) {
+      if (e instanceof TsmError) throw e;
+      throw new TsmError('INVALID_DERIVATION_PATH', `cannot derive ${path}: ${(e as Error).message}`);
+    }
+    if (this.#childCache.size >= 1024) this.#childCache.delete(this.#childCache.keys().next().value!);
+    this.#childCache.set(id, child);
+    return child;
+  }
+
+  /** The key's root xpub: asked of its players (who must agree), checked against the key's public key, cached. */
+  async #rootXpub(key: KeyInfo): Promise<HDKey> {
+    const cached = this.#xpubCache.get(key.keyId);
+    if (cached) return cached;
+    const r = await this.#askXpub(key, 'm');
+    let node: HDKey;
+    try {
+      node = HDKey.fromExtendedKey(r.xpub);
+    } catch {
+      throw new TsmError('INVALID_RESPONSE', `the xpub returned for key ${key.keyId} does not decode`);
+    }
+    if (node.depth !== 0 || childPublicKey(key.scheme, node, 'm') !== key.publicKey)
+      throw new TsmError('INVALID_RESPONSE', `the xpub returned for key ${key.keyId} is not the key's own extended public key`);
+    this.#xpubCache.set(key.keyId, node);
+    return node;
+  }
+
+  /** GET /v1/keys/:keyId/xpub from the primary, or from every player of the key (those that answer must agree; at least k). */
+  async #askXpub(key: KeyInfo, path: string): Promise<XpubResult> {
+    const url = `/v1/keys/${key.keyId}/xpub${path === 'm' ? '' : `?path=${encodeURIComponent(path)}`}`;
+    const check = (r: XpubResult, node: number): XpubResult => {
+      if (r.keyId !== key.keyId || r.path !== path) throw new TsmError('INVALID_RESPONSE', `node #${node} returned the xpub of another key or path`, { node, culprits: [node] });
+      return r;
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('GET', url, undefined, (v, p) => check(parseXpubResult(v, p), p));
+    const outcomes = await this.#broadcast(key.players.filter((p) => this.#nodes.has(p)), 'GET', url, undefined, (v, p) => check(parseXpubResult(v, p), p));
+    const ok = this.#tolerateTransport(outcomes, parseThreshold(key.threshold).k);
+    return requireAgreement(ok, 'xpubs');
+  }
+
+  /**
+   * BIP32 extended public key of a secp256k1 key (`path` default `m`: the key itself; a non-hardened
+   * path gives the child's). Checked: the root xpub must carry the key's public key (for
+   * frost-secp256k1-tr: the internal key whose Taproot output key it is), and a child xpub must equal
+   * the SDK's own derivation from it.
+   */
+  async xpub(keyId: string, options: { path?: string } = {}): Promise<XpubResult> {
+    checkKeyId(keyId);
+    const path = options.path === undefined ? 'm' : checkPath(options.path);
+    const key = this.#keyCache.get(keyId) ?? (await this.getKey(keyId));
+    if (!SECP256K1_SCHEMES.includes(key.scheme)) throw new TsmError('UNSUPPORTED_SCHEME', `no BIP32 extended public key exists for ${key.scheme} keys (secp256k1 schemes only)`);
+    const root = await this.#rootXpub(key);
+    if (path === 'm') return { keyId, xpub: root.publicExtendedKey, path };
+    const r = await this.#askXpub(key, path);
+    if (root.derive(path).publicExtendedKey !== r.xpub)
+      throw new TsmError('INVALID_RESPONSE', `the nodes' xpub of ${path} is not the BIP32 child of the key's xpub`);
+    return r;
+  }
+
+  /**
+   * Proactive refresh: same key, same players, fresh shares (the public key is unchanged). Fan-out:
+   * every player of the key runs it; all must succeed and agree. The new shares become active only
+   * once every player has confirmed storing them (docs/operations.md).
+   */
+  async refreshKey(keyId: string): Promise<LifecycleResult> {
+    checkKeyId(keyId);
+    const key = await this.getKey(keyId);
+    const path = `/v1/keys/${keyId}/refresh`;
+    const check = (r: LifecycleResult, node: number): LifecycleResult => {
+      if (r.keyId !== keyId || r.publicKey !== key.publicKey || r.scheme !== key.scheme || r.threshold !== key.threshold || !sameList(r.players, key.players))
+        throw new TsmError('INVALID_RESPONSE', `node #${node} returned a refresh result that does not match the key`, { node, culprits: [node] });
+      return r;
+    };
+    if (this.mode === 'primary') return this.#viaPrimary('POST', path, {}, (v, p) => check(parseLifecycleResult(v, p), p));
+    this.#requireConfigured(key.players);
+    const results = await this.#fanOutAll(key.players, 'POST', path, {}, (v, p) => check(parseLifecycleResult(v, p), p));
+    return requireAgreement(results, 'refresh results');
+  }
+
+  /**
+   * Reshare: same public key, new threshold and/or player set (e.g. 2-of-3 on 1,2,3 → 3-of-5 on
+   * 1..5). Fan-out: the request goes to the old and the new players; all must succeed and agree.
+   * Players that leave delete their share once every player confirmed.
+   */
+  async reshareKey(keyId: string, params: ReshareParams): Promise<LifecycleResult> {
+    checkKeyId(keyId);
+    if (!isRecord(params)) throw invalidArgument('missing parameters');
+    const { k, n } = parseThreshold(params.threshold);
+    const threshold = `${k}-of-${n}`;
+    const players = checkPlayers(params.players, 'players');
+    if (players.length !== n) throw invalidArgument(`threshold ${threshold} needs exactly ${n} players, got ${players.length}`);
+    const key = await this.getKey(keyId);
+    const path = `/v1/keys/${keyId}/reshare`;
+    const payload = { threshold, players };
+    const check = (r: LifecycleResult, node: number): LifecycleResult => {
+      if (r.keyId !== keyId || r.publicKey !== key.publicKey || r.scheme !== key.scheme || r.threshold !== threshold || !sameList(r.players, players))
+        throw new TsmError('INVALID_RESPONSE', `node #${node} returned a reshare result that does not match the request`, { node, culprits: [node] });
+      return r;
+    };
+    let result: LifecycleResult;
+    if (this.mode === 'primary') result = await this.#viaPrimary('POST', path, payload, (v, p) => check(parseLifecycleResult(v, p), p));
+    else {
+      const targets = [...new Set([...key.players, ...players])].sort((a, b) => a - b);
+      this.#requireConfigured(targets);
+      try {
+        result = requireAgreement(await this.#fanOutAll(targets, 'POST', path, payload, (v, p) => check(parseLifecycleResult(v, p), p)), 'reshare results');
+      } catch (e) {
+        this.#keyCache.delete(keyId);
+        throw e;
+      }
+    }
+    const { epoch: _epoch, ...info } = result;
+    this.#keyCache.set(keyId, info);
     return result;
   }
 
