@@ -17,6 +17,7 @@ import {
   createPresignSession,
   deriveChild,
   ecdsaHmPlayersNeeded,
+  presignatureBatchDigest,
   presignatureFromBytes,
   presignatureToBytes,
   publicPackage,
@@ -33,6 +34,7 @@ import { openShare, sealShare } from '../../crypto/at-rest.js';
 import { ApiError, badRequest } from '../errors.js';
 import { failureToApi, type Caller, type SignBody, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
+import { createCommitSession } from '../commit-session.js';
 import { createSelectSession } from '../select-session.js';
 import type { KeyRow } from '../store-port.js';
 
@@ -92,6 +94,11 @@ export class EcdsaHmService {
   /** Run one presigning session and store this node's sealed presignature shares. */
   private async presignAndStore(row: KeyRow, share: KeyShare, players: number[], count: number, sessionId: Uint8Array): Promise<number> {
     const list = await this.s.runner.run(createPresignSession({ sessionId, key: share, players, count }));
+    // The last presigning broadcast (W_j) is not echoed: confirm that every player holds the same
+    // batch before pooling it, so a pooled presignature is never missing on another player.
+    await this.s.runner.run(
+      createCommitSession({ sessionId: transcriptHash('opentsm/presign-confirm/v1', sessionId), self: this.s.player, parties: players, digest: presignatureBatchDigest(list) }),
+    );
     const items = list.map((p) => ({
       presigId: p.idHex,
       sealed: sealShare(this.s.masterKey, { keyId: p.idHex, player: this.s.player, version: row.version }, presignatureToBytes(p)),
