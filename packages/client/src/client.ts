@@ -843,7 +843,10 @@ export class TsmClient {
     if (params.publicKey !== undefined && !strictHex(params.publicKey)) throw invalidArgument('invalid publicKey (expected lower-case hex)');
     const derivation = params.path === undefined ? undefined : checkPath(params.path);
 
-    const key = this.#keyCache.get(keyId) ?? (await this.getKey(keyId));
+    const cachedKey = this.#keyCache.get(keyId);
+    let key = cachedKey ?? (await this.getKey(keyId));
+    // A reshare (possibly by another client) changes the player set: look again before refusing signers.
+    if (cachedKey && requested?.some((p) => !cachedKey.players.includes(p))) key = await this.getKey(keyId);
     if (params.publicKey !== undefined && key.publicKey !== params.publicKey)
       throw new TsmError('PUBLIC_KEY_MISMATCH', `key ${keyId} does not have the expected public key`);
     const scheme = key.scheme;
@@ -995,18 +998,25 @@ export class TsmClient {
     const threshold = `${k}-of-${n}`;
     const players = checkPlayers(params.players, 'players');
     if (players.length !== n) throw invalidArgument(`threshold ${threshold} needs exactly ${n} players, got ${players.length}`);
-    const key = await this.getKey(keyId);
+    // Primary mode with a primary that is only a new player: it cannot describe the key yet (the result is then checked against the request only).
+    let key: KeyInfo | undefined;
+    try {
+      key = await this.getKey(keyId);
+    } catch (e) {
+      if (!(this.mode === 'primary' && e instanceof TsmError && e.code === 'KEY_NOT_FOUND')) throw e;
+      key = this.#keyCache.get(keyId);
+    }
     const path = `/v1/keys/${keyId}/reshare`;
     const payload = { threshold, players };
     const check = (r: LifecycleResult, node: number): LifecycleResult => {
-      if (r.keyId !== keyId || r.publicKey !== key.publicKey || r.scheme !== key.scheme || r.threshold !== threshold || !sameList(r.players, players))
+      if (r.keyId !== keyId || (key && (r.publicKey !== key.publicKey || r.scheme !== key.scheme)) || r.threshold !== threshold || !sameList(r.players, players))
         throw new TsmError('INVALID_RESPONSE', `node #${node} returned a reshare result that does not match the request`, { node, culprits: [node] });
       return r;
     };
     let result: LifecycleResult;
     if (this.mode === 'primary') result = await this.#viaPrimary('POST', path, payload, (v, p) => check(parseLifecycleResult(v, p), p));
     else {
-      const targets = [...new Set([...key.players, ...players])].sort((a, b) => a - b);
+      const targets = [...new Set([...key!.players, ...players])].sort((a, b) => a - b);
       this.#requireConfigured(targets);
       try {
         result = requireAgreement(await this.#fanOutAll(targets, 'POST', path, payload, (v, p) => check(parseLifecycleResult(v, p), p)), 'reshare results');

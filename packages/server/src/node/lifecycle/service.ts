@@ -248,20 +248,23 @@ export class LifecycleService {
 
   private async reshareAsDealer(caller: Caller, row: KeyRow, newK: number, newParties: number[]): Promise<LifecycleResult> {
     const keyId = row.keyId;
+    const sid = lifecycleSessionId('reshare', caller.applicationId, caller.requestId, keyId);
+    // The newcomers have no row for the key: send them its public package first (they check it
+    // against the dealers' messages, and refuse a bad request as fast as the dealers do).
+    const current = this.s.keys.openRow(row);
+    const newcomers = newParties.filter((p) => !current.parties.includes(p));
+    if (newcomers.length > 0) {
+      const msg = encodePackage({ sessionId: toHex(sid), keyId, applicationId: row.applicationId, protocol: row.protocol, version: row.version, package: publicPackage(current) });
+      for (const p of newcomers) this.s.mux.send(p, PKG, msg);
+    }
     this.checkProtocol(row.protocol);
     this.checkQuorum(row.protocol, newK, newParties.length);
     return this.exclusive(keyId, async () => {
-      const share = (await this.s.keys.loadKey(caller.applicationId, keyId)).share;
+      const { row: fresh, share } = await this.s.keys.loadKey(caller.applicationId, keyId);
+      if (fresh.version !== row.version) throw new ApiError(409, 'LIFECYCLE_IN_PROGRESS', 'the key changed while the request was prepared; retry');
+      const pkg = publicPackage(share);
       const oldParties = [...share.parties];
       const participants = union(oldParties, newParties);
-      const sid = lifecycleSessionId('reshare', caller.applicationId, caller.requestId, keyId);
-      const pkg = publicPackage(share);
-      // The newcomers have no row for the key: send them its public package (they check it against the dealers' messages).
-      const newcomers = newParties.filter((p) => !oldParties.includes(p));
-      if (newcomers.length > 0) {
-        const msg = encodePackage({ sessionId: toHex(sid), keyId, applicationId: row.applicationId, protocol: row.protocol, version: row.version, package: pkg });
-        for (const p of newcomers) this.s.mux.send(p, PKG, msg);
-      }
       const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldKey: share });
       const action: PendingShareAction = result ? 'replace' : 'remove';
       await this.stageAndCommit({
