@@ -474,3 +474,31 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('SQLite clean-stop marker', () => {
+  it('a store closed cleanly reopens clean; an unclosed one reopens unclean and purges the pool', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openSqliteStore } = await import('../src/store/sqlite.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tsm-clean-'));
+    try {
+      const path = join(dir, 'node.db');
+      const a = await openSqliteStore(path);
+      assert.equal(a.uncleanStart, true, 'a new file has no clean-stop marker');
+      await a.close();
+      const b = await openSqliteStore(path);
+      assert.equal(b.uncleanStart, false);
+      // Simulate a crash: the process goes away without close().
+      b.db.close();
+      const c = await openSqliteStore(path);
+      assert.equal(c.uncleanStart, true);
+      await c.putPresignatures('key_x', 1, '1,2,3', [{ presigId: 'p1', sealed: Uint8Array.of(1) }]);
+      assert.equal(await c.purgeAllPresignatures(), 1);
+      assert.equal(await c.countPresignatures('key_x', '1,2,3'), 0);
+      await c.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -106,6 +106,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   const dkls = new DklsService(services);
   keys.registerProtocol('dkls23', dkls.driver);
   routes.push(dklsRoutes(dkls));
+  routes.push((await import('./backup/index.js')).backupModule(services, config));
   const app = buildApp({
     routes,
     player: config.player,
@@ -119,6 +120,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   });
   const log = app.log;
   logRef.current = log;
+  if (shareStore.uncleanStart) {
+    const purged = await shareStore.purgeAllPresignatures();
+    if (purged > 0) log.warn({ purged }, 'the previous run did not stop cleanly: presignature pool discarded (presignatures are never restored)');
+  }
   if (mk.insecurePermissions) log.warn({ file: config.masterKeyFile }, 'master key file is readable by group/others: chmod 600 it');
   const recovery = new KeyRecovery(config.player, mux, store, (o, m) => log.info(o, m));
   const leftover = await recovery.snapshot();

@@ -12,6 +12,17 @@ import pg from 'pg';
 import { StoreError, StoreErrorCode, wrapDbError } from './errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
 import {
+  BACKUP_SQL,
+  backupRecipientParams,
+  checkFingerprint,
+  checkNewBackupRecipient,
+  checkNewExportPolicy,
+  exportPolicyParams,
+  mapBackupRecipient,
+  mapExportPolicy,
+} from './backup-policy.js';
+import type { BackupRecipientRecord, ExportPolicyRecord, NewBackupRecipient, NewExportPolicy } from './types.js';
+import {
   auditParams,
   checkAuditRow,
   mapApplication,
@@ -332,6 +343,13 @@ export class PostgresStore implements ShareStore {
     return num((await this.#rows(SQL.countPresignatures, [checkId(keyId, 'keyId'), checkId(players, 'players')]))[0]!, 'n');
   }
 
+  /** PostgreSQL commits are durable (synchronous_commit), so a clean stop need not be tracked. */
+  readonly uncleanStart = false;
+
+  async purgeAllPresignatures(): Promise<number> {
+    return this.#changes(SQL.purgeAllPresignatures, []);
+  }
+
   async deletePresignatures(keyId: string): Promise<number> {
     return this.#changes(SQL.deletePresignatures, [checkId(keyId, 'keyId')]);
   }
@@ -480,6 +498,36 @@ export class PostgresStore implements ShareStore {
   }
 
   // ---- request ids ----
+
+  // ---- backup recipients and export policies (migration 4) ----
+
+  async addBackupRecipient(recipient: NewBackupRecipient): Promise<boolean> {
+    return (await this.#changes(BACKUP_SQL.insertBackupRecipient, backupRecipientParams(checkNewBackupRecipient(recipient)))) === 1;
+  }
+
+  async getBackupRecipient(fingerprint: string): Promise<BackupRecipientRecord | undefined> {
+    const row = (await this.#rows(BACKUP_SQL.getBackupRecipient, [checkFingerprint(fingerprint)]))[0];
+    return row === undefined ? undefined : mapBackupRecipient(row);
+  }
+
+  async listBackupRecipients(): Promise<BackupRecipientRecord[]> {
+    return (await this.#rows(BACKUP_SQL.listBackupRecipients)).map(mapBackupRecipient);
+  }
+
+  async removeBackupRecipient(fingerprint: string): Promise<boolean> {
+    return (await this.#changes(BACKUP_SQL.deleteBackupRecipient, [checkFingerprint(fingerprint)])) === 1;
+  }
+
+  async setExportPolicy(policy: NewExportPolicy): Promise<ExportPolicyRecord> {
+    const p = checkNewExportPolicy(policy);
+    await this.#changes(BACKUP_SQL.upsertExportPolicy, exportPolicyParams(p, (b) => b));
+    return p;
+  }
+
+  async getExportPolicy(keyId: string): Promise<ExportPolicyRecord | undefined> {
+    const row = (await this.#rows(BACKUP_SQL.getExportPolicy, [checkId(keyId, 'keyId')]))[0];
+    return row === undefined ? undefined : mapExportPolicy(row);
+  }
 
   async useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean> {
     const params = [checkId(applicationId, 'applicationId'), checkId(requestId, 'requestId'), checkTime(expiresAtMs, 'expiresAtMs')];

@@ -13,11 +13,22 @@
  * settled promise, so there is no interleaving inside one process. Multi-statement operations
  * (migrate, appendAuditEntry, activateKey) run in `BEGIN IMMEDIATE` transactions.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, StoreErrorCode, wrapDbError } from './errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
+import {
+  BACKUP_SQL,
+  backupRecipientParams,
+  checkFingerprint,
+  checkNewBackupRecipient,
+  checkNewExportPolicy,
+  exportPolicyParams,
+  mapBackupRecipient,
+  mapExportPolicy,
+} from './backup-policy.js';
+import type { BackupRecipientRecord, ExportPolicyRecord, NewBackupRecipient, NewExportPolicy } from './types.js';
 import {
   auditParams,
   checkAuditRow,
@@ -95,10 +106,25 @@ export class SqliteStore implements ShareStore {
   readonly #statements = new Map<string, Database.Statement>();
   #closed = false;
 
+  /**
+   * True when the previous process using this file did not close it cleanly (crash, kill -9,
+   * power cut). Presignatures are taken without an fsync of their own, so after an unclean stop
+   * the node discards the whole pool (`purgeAllPresignatures`): a presignature whose deletion was
+   * lost with the page cache can never come back.
+   */
+  readonly uncleanStart: boolean;
+
   private constructor(
     /** The underlying connection (tests and diagnostics only; bypasses every check). */
     readonly db: Database.Database,
-  ) {}
+    private readonly cleanMarker: string | undefined,
+  ) {
+    if (cleanMarker === undefined) this.uncleanStart = false;
+    else if (existsSync(cleanMarker)) {
+      unlinkSync(cleanMarker);
+      this.uncleanStart = false;
+    } else this.uncleanStart = true;
+  }
 
   /** Synchronous open without migrating (see {@link openSqliteStore}). */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -120,7 +146,7 @@ export class SqliteStore implements ShareStore {
       db.close();
       throw wrapDbError(err);
     }
-    return new SqliteStore(db);
+    return new SqliteStore(db, memory ? undefined : `${path}.clean-shutdown`);
   }
 
   /** Runs `fn` and turns its result / exception into a promise; wraps driver errors. */
@@ -328,13 +354,17 @@ export class SqliteStore implements ShareStore {
   }
 
   takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined> {
-    // Durable: a presignature that released a share must stay deleted across a power cut.
-    return this.#run(() =>
-      this.#durable(() => {
-        const row = this.#get(SQL.takePresignature, checkId(presigId, 'presigId'), checkId(keyId, 'keyId'));
-        return row === undefined ? undefined : { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
-      }),
-    );
+    // Committed before the caller releases anything: it survives a process crash (WAL). A power
+    // cut could lose it from the page cache, but then the stop was unclean and the node discards
+    // the whole pool at its next start (`uncleanStart`), so a presignature never comes back.
+    return this.#run(() => {
+      const row = this.#get(SQL.takePresignature, checkId(presigId, 'presigId'), checkId(keyId, 'keyId'));
+      return row === undefined ? undefined : { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
+    });
+  }
+
+  purgeAllPresignatures(): Promise<number> {
+    return this.#run(() => this.#durable(() => this.#exec(SQL.purgeAllPresignatures)));
   }
 
   listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]> {
@@ -518,6 +548,44 @@ export class SqliteStore implements ShareStore {
 
   // ---- request ids ----
 
+  // ---- backup recipients and export policies (migration 4) ----
+
+  addBackupRecipient(recipient: NewBackupRecipient): Promise<boolean> {
+    return this.#run(() => this.#exec(BACKUP_SQL.insertBackupRecipient, ...backupRecipientParams(checkNewBackupRecipient(recipient))) === 1);
+  }
+
+  getBackupRecipient(fingerprint: string): Promise<BackupRecipientRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#get(BACKUP_SQL.getBackupRecipient, checkFingerprint(fingerprint));
+      return row === undefined ? undefined : mapBackupRecipient(row);
+    });
+  }
+
+  listBackupRecipients(): Promise<BackupRecipientRecord[]> {
+    return this.#run(() => this.#all(BACKUP_SQL.listBackupRecipients).map(mapBackupRecipient));
+  }
+
+  removeBackupRecipient(fingerprint: string): Promise<boolean> {
+    return this.#run(() => this.#exec(BACKUP_SQL.deleteBackupRecipient, checkFingerprint(fingerprint)) === 1);
+  }
+
+  setExportPolicy(policy: NewExportPolicy): Promise<ExportPolicyRecord> {
+    return this.#run(() =>
+      this.#durable(() => {
+        const p = checkNewExportPolicy(policy);
+        this.#exec(BACKUP_SQL.upsertExportPolicy, ...exportPolicyParams(p, (b) => (b ? 1 : 0)));
+        return p;
+      }),
+    );
+  }
+
+  getExportPolicy(keyId: string): Promise<ExportPolicyRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#get(BACKUP_SQL.getExportPolicy, checkId(keyId, 'keyId'));
+      return row === undefined ? undefined : mapExportPolicy(row);
+    });
+  }
+
   useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean> {
     return this.#run(
       () =>
@@ -566,7 +634,14 @@ export class SqliteStore implements ShareStore {
       this.#closed = true;
       this.#statements.clear();
       try {
+        // Make every commit durable, then record the clean stop (see `uncleanStart`).
+        this.db.pragma('wal_checkpoint(FULL)');
         this.db.close();
+        if (this.cleanMarker !== undefined) {
+          const fd = openSync(this.cleanMarker, 'w', 0o600);
+          fsyncSync(fd);
+          closeSync(fd);
+        }
       } catch (err) {
         return Promise.reject(wrapDbError(err));
       }

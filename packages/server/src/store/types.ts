@@ -177,6 +177,41 @@ export interface LifecycleStatus {
   readonly version: number | null;
 }
 
+/** Input of {@link ShareStore.addBackupRecipient}: an operator backup key authorised by an administrator. */
+export interface NewBackupRecipient {
+  /** SHA-256(u16(kem) ‖ u16(kdf) ‖ u16(aead) ‖ pkR), lower-case hex. */
+  readonly fingerprint: string;
+  readonly suite: 'x25519' | 'p256';
+  /** pkR, lower-case hex (32 bytes X25519, 65 bytes uncompressed P-256). */
+  readonly publicKey: string;
+  /** Free text (may be empty). */
+  readonly name: string;
+  /** The administrator application that authorised it. */
+  readonly createdBy: string;
+  /** Default `Date.now()`. */
+  readonly createdAt?: number;
+}
+
+/** A stored authorised backup key. */
+export type BackupRecipientRecord = Required<NewBackupRecipient>;
+
+/** Input of {@link ShareStore.setExportPolicy}. */
+export interface NewExportPolicy {
+  readonly keyId: string;
+  readonly allowExport: boolean;
+  /** The recipient public keys exports may be wrapped to (lower-case hex), at most 16. */
+  readonly recipients: readonly string[];
+  /** The administrator application that set it. */
+  readonly updatedBy: string;
+  /** Default `Date.now()`. */
+  readonly updatedAt?: number;
+}
+
+/** A key's stored export policy (no row = export forbidden). */
+export interface ExportPolicyRecord extends Omit<Required<NewExportPolicy>, 'recipients'> {
+  readonly recipients: readonly string[];
+}
+
 /** Keyset pagination for {@link ShareStore.listKeys}: order is (createdAt, keyId) ascending. */
 export interface ListKeysOptions {
   /** 1..1000, default 100. */
@@ -292,6 +327,10 @@ export interface ShareStore {
   /** The oldest presignature ids of a key for a player set. */
   listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]>;
   countPresignatures(keyId: string, players: string): Promise<number>;
+  /** True when the previous process did not stop cleanly (the node then purges the presignature pool). */
+  readonly uncleanStart: boolean;
+  /** Delete every presignature of every key (after an unclean stop or a restore). */
+  purgeAllPresignatures(): Promise<number>;
   /** Delete every presignature of a key (refresh, reshare, restore). Returns how many. */
   deletePresignatures(keyId: string): Promise<number>;
   /** Record an OT-extension session id used with a peer; false if it was used before. */
@@ -340,6 +379,19 @@ export interface ShareStore {
    * such): the node will then refuse to store a pending share of it.
    */
   lifecycleStatus(keyId: string, sessionId: string, options?: { readonly abortIfUnknown?: boolean }): Promise<LifecycleStatus>;
+
+  // ---- backup recipients and export policies (migration 4) ----
+  /** Authorises an operator backup key; resolves to `false` if that fingerprint is already stored. */
+  addBackupRecipient(recipient: NewBackupRecipient): Promise<boolean>;
+  getBackupRecipient(fingerprint: string): Promise<BackupRecipientRecord | undefined>;
+  /** Every authorised backup key, oldest first. */
+  listBackupRecipients(): Promise<BackupRecipientRecord[]>;
+  /** Resolves to `false` if there was none. */
+  removeBackupRecipient(fingerprint: string): Promise<boolean>;
+  /** Creates or replaces a key's export policy. */
+  setExportPolicy(policy: NewExportPolicy): Promise<ExportPolicyRecord>;
+  /** The key's export policy, or `undefined` (export forbidden). */
+  getExportPolicy(keyId: string): Promise<ExportPolicyRecord | undefined>;
 
   // ---- single-use request ids ----
   /**
