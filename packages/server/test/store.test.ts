@@ -477,10 +477,15 @@ for (const backend of backends) {
 
 describe('SQLite clean-stop marker', () => {
   it('a store closed cleanly reopens clean; an unclosed one reopens unclean and purges the pool', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { openSqliteStore } = await import('../src/store/sqlite.js');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const nodePath = await import('node:path');
+    const sqlite = await import('../src/store/sqlite.js');
+    const mkdtempSync = (p: string) => fs.mkdtempSync(p);
+    const rmSync = (p: string, o: { recursive: boolean; force: boolean }) => fs.rmSync(p, o);
+    const join = (...p: string[]) => nodePath.join(...p);
+    const tmpdir = () => os.tmpdir();
+    const openSqliteStore = (p: string) => sqlite.openSqliteStore(p);
     const dir = mkdtempSync(join(tmpdir(), 'tsm-clean-'));
     try {
       const path = join(dir, 'node.db');
