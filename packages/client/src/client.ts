@@ -14,6 +14,26 @@ import { getSuite, isFrostScheme, FROST_SCHEMES, parseDerivationPath, taprootOut
 import { HDKey } from '@scure/bip32';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
+  assembleBackupFile,
+  assembleExportFile,
+  backupSuiteOfPublicKey,
+  ed25519ScalarFromSeed,
+  parseShareBackup,
+  parseWrappedExportShare,
+  ProtocolError,
+  randomBytes,
+  serializeImportRequest,
+  splitForImport,
+  type BackupFile,
+  type ExportFile,
+  type PublicKeyPackage,
+  type Scheme,
+  type ShareBackup,
+  type WrappedExportShare,
+} from '@opentsm/core';
+import { mnemonicToSeedSync, validateMnemonic } from '@scure/bip39';
+import { wordlist as bip39English } from '@scure/bip39/wordlists/english.js';
+import {
   AuthInputError,
   MODE_HEADER,
   getApplicationPublicKey,
@@ -1105,4 +1125,377 @@ export class TsmClient {
     for (const o of ok) for (const a of o.value) byId.set(a.applicationId, [...(byId.get(a.applicationId) ?? []), { player: o.player, value: a }]);
     return [...byId.values()].map((rs) => requireAgreement(rs, 'descriptions of one application'));
   }
+
+  // ------------------------------------------------------------------------------ backup, export, import
+  // (docs/api.md "Backup, export and import"; always fan-out: every player returns its own part)
+
+  /** Authorise an operator backup key on every configured node (admin role); all must agree. */
+  async addBackupRecipient(publicKey: string | Uint8Array, name = ''): Promise<BackupRecipient> {
+    const pk = hpkeKeyArg(publicKey, 'publicKey');
+    if (typeof name !== 'string' || name.length > 128 || /[\u0000-\u001f\u007f]/.test(name)) throw invalidArgument('invalid name (at most 128 characters, no control characters)');
+    const payload = { publicKey: bytesToHex(pk), ...(name ? { name } : {}) };
+    const results = await this.#fanOutAll(this.players, 'POST', '/v1/backup/recipients', payload, parseBackupRecipient);
+    requireAgreement(results.map((r) => ({ player: r.player, value: { ...r.value, createdAt: '' } })), 'backup recipients');
+    return results[0]!.value;
+  }
+
+  /** The operator backup keys authorised on the nodes (every answering node must list the same). */
+  async listBackupRecipients(): Promise<BackupRecipient[]> {
+    const parse = (v: unknown, p: number): BackupRecipient[] => {
+      if (!isRecord(v) || !Array.isArray(v.recipients)) throw new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed recipient list`, { node: p, culprits: [p] });
+      return v.recipients.map((r) => parseBackupRecipient(r, p));
+    };
+    const ok = this.#tolerateTransport(await this.#broadcast(this.players, 'GET', '/v1/backup/recipients', undefined, parse), 1);
+    requireAgreement(ok.map((o) => ({ player: o.player, value: o.value.map((r) => r.fingerprint).sort() })), 'backup recipient lists');
+    return ok[0]!.value;
+  }
+
+  /** Revoke an operator backup key on every configured node (admin role). */
+  async removeBackupRecipient(fingerprint: string): Promise<void> {
+    if (typeof fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(fingerprint)) throw invalidArgument('invalid fingerprint (64 lower-case hex characters)');
+    await this.#fanOutAll(this.players, 'DELETE', `/v1/backup/recipients/${fingerprint}`, undefined, (v) => v);
+  }
+
+  /**
+   * Verifiable backup of a key (verifiable-backup.md §6–9): every player of the key encrypts its own
+   * share to `recipientPublicKey` (an operator key authorised on the nodes) with a proof; the SDK
+   * checks that every player reports the same key record (with the key's public key), then
+   * verifies every proof against it and returns the assembled `BackupFile`
+   * (`serializeBackupFile` from @opentsm/core writes it).
+   */
+  async backupKey(keyId: string, recipientPublicKey: string | Uint8Array): Promise<BackupFile> {
+    checkKeyId(keyId);
+    const pk = hpkeKeyArg(recipientPublicKey, 'recipientPublicKey');
+    const suite = backupSuiteOfPublicKey(pk);
+    const key = await this.getKey(keyId);
+    this.#requireConfigured(key.players);
+    const parse = (v: unknown, p: number): { record: ParsedKeyRecord; backup: ShareBackup } => {
+      const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed backup (${why})`, { node: p, culprits: [p] });
+      if (!isRecord(v) || v.keyId !== keyId || v.player !== p) throw bad('keyId / player');
+      const record = parseKeyRecord(v.record, p, keyId);
+      let backup: ShareBackup;
+      try {
+        backup = parseShareBackup(JSON.stringify(v.backup));
+      } catch {
+        throw bad('backup');
+      }
+      if (backup.player !== p || backup.keyId !== keyId || bytesToHex(backup.recipientPublicKey) !== bytesToHex(pk)) throw bad('backup metadata');
+      return { record, backup };
+    };
+    const results = await this.#fanOutAll(key.players, 'POST', `/v1/keys/${keyId}/backup`, { recipientPublicKey: bytesToHex(pk) }, parse);
+    const record = agreedRecord(results, key);
+    try {
+      return assembleBackupFile({
+        key: record.pkg,
+        keyId,
+        epoch: record.epoch,
+        suite,
+        recipientPublicKey: pk,
+        backups: results.map((r) => r.value.backup),
+        createdAt: new Date().toISOString(),
+      });
+    } catch (e) {
+      if (e instanceof ProtocolError) throw new TsmError(e.code, `the backups do not verify: ${sanitise(e.message)}`, { culprits: [...e.culprits] });
+      throw e;
+    }
+  }
+
+  /** Allow (or forbid) exporting a key to the given recipient keys, on every player of the key (admin role). */
+  async setExportPolicy(keyId: string, policy: { allowExport: boolean; recipients?: Array<string | Uint8Array> }, players?: number[]): Promise<ExportPolicy> {
+    checkKeyId(keyId);
+    if (!isRecord(policy) || typeof policy.allowExport !== 'boolean') throw invalidArgument('policy.allowExport must be a boolean');
+    const recipients = (policy.recipients ?? []).map((r, i) => bytesToHex(hpkeKeyArg(r, `recipients[${i}]`)));
+    if (policy.allowExport && recipients.length === 0) throw invalidArgument('allowing export needs at least one recipient key');
+    const targets = players ? checkPlayers(players, 'players') : this.players;
+    const outcomes = await this.#broadcast(targets, 'PUT', `/v1/keys/${keyId}/export-policy`, { allowExport: policy.allowExport, recipients }, parseExportPolicy);
+    const ok = this.#tolerateTransport(outcomes, 1, (e) => e.code === 'KEY_NOT_FOUND' && players === undefined);
+    requireAgreement(ok.map((o) => ({ player: o.player, value: { ...o.value, updatedAt: undefined } })), 'export policies');
+    return ok[0]!.value;
+  }
+
+  /** A key's export policy as the nodes holding it report it (admin role). */
+  async getExportPolicy(keyId: string): Promise<ExportPolicy> {
+    checkKeyId(keyId);
+    const outcomes = await this.#broadcast(this.players, 'GET', `/v1/keys/${keyId}/export-policy`, undefined, parseExportPolicy);
+    const ok = this.#tolerateTransport(outcomes, 1, (e) => e.code === 'KEY_NOT_FOUND');
+    requireAgreement(ok.map((o) => ({ player: o.player, value: { ...o.value, updatedAt: undefined } })), 'export policies');
+    return ok[0]!.value;
+  }
+
+  /**
+   * Export of a key as re-randomised shares wrapped to `recipientPublicKey` (verifiable-backup.md
+   * §14). Every player of the key must allow it (its export policy) and take part; the SDK checks
+   * the players agree, recomputes every X'_m and returns the `ExportFile` (only the recipient can
+   * combine it: `combineExport` / `tsm recover --wrapped`).
+   */
+  async exportKey(keyId: string, recipientPublicKey: string | Uint8Array): Promise<ExportFile> {
+    checkKeyId(keyId);
+    const pk = hpkeKeyArg(recipientPublicKey, 'recipientPublicKey');
+    const suite = backupSuiteOfPublicKey(pk);
+    const key = await this.getKey(keyId);
+    this.#requireConfigured(key.players);
+    const scheme = key.scheme;
+    const parse = (v: unknown, p: number) => {
+      const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${p} returned a malformed export share (${why})`, { node: p, culprits: [p] });
+      if (!isRecord(v) || v.keyId !== keyId || v.player !== p || typeof v.exportId !== 'string' || !/^exp_[0-9a-f]{32}$/.test(v.exportId)) throw bad('keyId / player / exportId');
+      if (!Number.isInteger(v.epoch) || v.suite !== suite || !Array.isArray(v.quorum) || !v.quorum.every(isPlayer)) throw bad('epoch / suite / quorum');
+      const record = parseKeyRecord(v.record, p, keyId);
+      const quorum = v.quorum;
+      if (!sameList(quorum, record.pkg.parties)) throw bad('quorum');
+      const commitments: Record<number, Uint8Array[]> = {};
+      if (!isRecord(v.commitments)) throw bad('commitments');
+      const pointHex = 2 * getSuite(scheme).pointLength;
+      for (const j of quorum) {
+        const c = v.commitments[String(j)];
+        if (!Array.isArray(c) || c.length !== record.pkg.threshold - 1 || !c.every((x) => strictHex(x) && x.length === pointHex)) throw bad('commitments');
+        commitments[j] = c.map((x: string) => hexToBytes(x));
+      }
+      if (Object.keys(v.commitments).length !== quorum.length) throw bad('commitments');
+      let share: WrappedExportShare;
+      try {
+        const parsed = parseWrappedExportShare(JSON.stringify(v.share), scheme);
+        if (parsed.suite !== suite) throw new Error('suite');
+        share = parsed.share;
+      } catch {
+        throw bad('share');
+      }
+      if (share.player !== p || bytesToHex(share.recipientPublicKey) !== bytesToHex(pk)) throw bad('share metadata');
+      return { record, share, exportId: v.exportId, epoch: v.epoch as number, quorum, commitments, agree: JSON.stringify([v.exportId, v.epoch, quorum, v.commitments, record.raw]) };
+    };
+    const results = await this.#fanOutAll(key.players, 'POST', `/v1/keys/${keyId}/export`, { recipientPublicKey: bytesToHex(pk) }, parse);
+    requireAgreement(results.map((r) => ({ player: r.player, value: r.value.agree })), 'export transcripts');
+    const record = agreedRecord(results, key);
+    const first = results[0]!.value;
+    try {
+      return assembleExportFile({
+        key: record.pkg,
+        keyId,
+        exportId: first.exportId,
+        epoch: first.epoch,
+        quorum: first.quorum,
+        commitments: first.commitments,
+        suite,
+        shares: results.map((r) => r.value.share),
+      });
+    } catch (e) {
+      if (e instanceof ProtocolError) throw new TsmError(e.code, `the export does not check out: ${sanitise(e.message)}`, { culprits: [...e.culprits] });
+      throw e;
+    }
+  }
+
+  /**
+   * Import an existing key (verifiable-backup.md §15): the key is split HERE (Feldman dealing),
+   * each share encrypted to one node's pinned HPKE key (`nodeKeys`, from the cluster file), and
+   * sent to every node; the nodes check their shares, agree, refresh and activate. Give the key
+   * as `privateKey` (the suite's scalar encoding: 32 bytes big-endian for secp256k1 / P-256, the
+   * raw little-endian scalar for Ed25519), an Ed25519 `ed25519Seed` (RFC 8032), or a BIP39
+   * `mnemonic` (+ `passphrase`, + `path`, secp256k1 schemes only). Erase the key afterwards.
+   */
+  async importKey(params: ImportKeyParams): Promise<ImportedKey> {
+    if (!isRecord(params)) throw invalidArgument('missing parameters');
+    const scheme = params.scheme;
+    if (typeof scheme !== 'string' || !(KEY_SCHEMES as readonly string[]).includes(scheme)) throw invalidArgument(`invalid scheme (expected one of ${KEY_SCHEMES.join(', ')})`);
+    const { k, n } = parseThreshold(params.threshold);
+    const parties = Array.from({ length: n }, (_, i) => i + 1);
+    this.#requireConfigured(parties);
+    const protocol = params.protocol;
+    if (protocol !== undefined && (scheme.startsWith('frost-') || protocol !== 'honest-majority')) throw invalidArgument('protocol applies to ECDSA schemes only and must be honest-majority');
+    const sources = [params.privateKey, params.ed25519Seed, params.mnemonic].filter((x) => x !== undefined).length;
+    if (sources !== 1) throw invalidArgument('give exactly one of privateKey, ed25519Seed, mnemonic');
+    let privateKey: Uint8Array;
+    let chainCode: Uint8Array | undefined = params.chainCode === undefined ? undefined : bytesArg(params.chainCode, 'chainCode', 32);
+    if (params.mnemonic !== undefined) {
+      if (!['ecdsa-secp256k1', 'frost-secp256k1', 'frost-secp256k1-tr'].includes(scheme)) throw invalidArgument('a BIP39 mnemonic derives secp256k1 keys (BIP32): use a secp256k1 scheme');
+      if (typeof params.mnemonic !== 'string' || !validateMnemonic(params.mnemonic.normalize('NFKD').trim().split(/\s+/).join(' '), bip39English)) throw invalidArgument('invalid BIP39 mnemonic (English word list, valid checksum)');
+      const path = params.path ?? 'm';
+      if (typeof path !== 'string' || !/^m(\/[0-9]{1,10}['hH]?){0,255}$/.test(path)) throw invalidArgument("invalid path (expected e.g. m/44'/0'/0'/0/0)");
+      if (params.passphrase !== undefined && typeof params.passphrase !== 'string') throw invalidArgument('passphrase must be a string');
+      const seed = mnemonicToSeedSync(params.mnemonic.normalize('NFKD').trim().split(/\s+/).join(' '), params.passphrase ?? '');
+      let hd: HDKey;
+      try {
+        hd = HDKey.fromMasterSeed(seed).derive(path);
+      } catch {
+        throw invalidArgument('the path does not derive a valid key');
+      }
+      seed.fill(0);
+      if (!hd.privateKey || !hd.chainCode) throw invalidArgument('the path does not derive a private key');
+      privateKey = hd.privateKey.slice();
+      if (chainCode !== undefined) throw invalidArgument('chainCode comes from the mnemonic: do not give both');
+      chainCode = hd.chainCode.slice();
+      hd.wipePrivateData();
+    } else if (params.ed25519Seed !== undefined) {
+      if (scheme !== 'frost-ed25519') throw invalidArgument('ed25519Seed applies to frost-ed25519 only');
+      privateKey = ed25519ScalarFromSeed(bytesArg(params.ed25519Seed, 'ed25519Seed', 32));
+    } else privateKey = bytesArg(params.privateKey!, 'privateKey', 32);
+    if (!isRecord(params.nodeKeys)) throw invalidArgument('nodeKeys must map each player 1..n to its pinned HPKE public key');
+    const nodeEncryptionKeys: Record<number, Uint8Array> = {};
+    for (const p of parties) {
+      const v = params.nodeKeys[p];
+      if (v === undefined) throw invalidArgument(`no HPKE public key for node #${p} (nodes[].hpkePublicKey of the cluster file; clusters created before import have none)`);
+      nodeEncryptionKeys[p] = hpkeKeyArg(v, `nodeKeys[${p}]`);
+    }
+    const keyId = params.keyId ?? 'key_' + bytesToHex(randomBytes(16));
+    if (typeof keyId !== 'string' || !/^key_[0-9a-f]{32}$/.test(keyId)) throw invalidArgument('invalid keyId (key_ + 32 lower-case hex)');
+    let request: ReturnType<typeof splitForImport>;
+    try {
+      request = splitForImport({ scheme: scheme, privateKey, threshold: k, parties, nodeEncryptionKeys, keyId, ...(chainCode ? { chainCode } : {}) });
+    } catch (e) {
+      if (e instanceof ProtocolError) throw invalidArgument(`cannot split the key: ${e.message}`);
+      throw e;
+    } finally {
+      privateKey.fill(0);
+    }
+    const suite = getSuite(scheme);
+    const C0 = suite.decodePoint(request.publicKey);
+    const expected = bytesToHex(suite.encodePublicKey(scheme === 'frost-secp256k1-tr' ? taprootOutputKey(suite, C0) : C0));
+    const payload = { request: JSON.parse(serializeImportRequest(request)) as unknown, ...(protocol ? { protocol } : {}) };
+    const threshold = `${k}-of-${n}`;
+    const parse = (v: unknown, p: number): ImportedKey => {
+      const info = parseKeyInfo(v, p);
+      const r = v as Record<string, unknown>;
+      if (info.keyId !== keyId || info.scheme !== scheme || info.threshold !== threshold || !sameList(info.players, parties) || r.importId !== request.importId || !Number.isInteger(r.epoch))
+        throw new TsmError('INVALID_RESPONSE', `node #${p} returned a key that does not match the import`, { node: p, culprits: [p] });
+      if (info.publicKey !== expected) throw new TsmError('PUBLIC_KEY_MISMATCH', `node #${p} imported another public key`, { node: p, culprits: [p] });
+      return { ...info, importId: request.importId, epoch: r.epoch as number };
+    };
+    const results = await this.#fanOutAll(parties, 'POST', '/v1/keys/import', payload, parse);
+    const key = requireAgreement(results, 'imported keys');
+    this.#keyCache.set(keyId, { keyId: key.keyId, scheme: key.scheme, threshold: key.threshold, players: key.players, publicKey: key.publicKey, ...(key.protocol !== undefined ? { protocol: key.protocol } : {}) });
+    return key;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backup, export and import: types and response parsers
+
+/** An operator backup key authorised on the nodes. */
+export interface BackupRecipient {
+  fingerprint: string;
+  suite: 'x25519' | 'p256';
+  publicKey: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ExportPolicy {
+  keyId: string;
+  allowExport: boolean;
+  /** Recipient public keys (hex) exports may be wrapped to. */
+  recipients: string[];
+  updatedAt?: string | undefined;
+}
+
+export interface ImportKeyParams {
+  scheme: KeyScheme;
+  /** `k-of-n`: the key is dealt to players 1..n. */
+  threshold: string;
+  /** The suite scalar encoding (hex or bytes): 32-byte big-endian private key (secp256k1, P-256), raw little-endian scalar (Ed25519). */
+  privateKey?: string | Uint8Array;
+  /** frost-ed25519: an RFC 8032 seed (the scalar is derived as RFC 8032 does). */
+  ed25519Seed?: string | Uint8Array;
+  /** BIP39 mnemonic (English), secp256k1 schemes; with `path` (default m) and optional `passphrase`. */
+  mnemonic?: string;
+  passphrase?: string;
+  path?: string;
+  /** BIP32 chain code to keep (32 bytes); default: the mnemonic's, else random. */
+  chainCode?: string | Uint8Array;
+  /** Each node's pinned HPKE public key (cluster file `nodes[].hpkePublicKey`), by player. */
+  nodeKeys: Record<number, string | Uint8Array>;
+  /** ECDSA only; only honest-majority is supported for imported keys. */
+  protocol?: 'honest-majority';
+  /** Default: key_ + 32 random hex. */
+  keyId?: string;
+}
+
+export interface ImportedKey extends KeyInfo {
+  importId: string;
+  /** Share epoch after the automatic refresh (1). */
+  epoch: number;
+}
+
+interface ParsedKeyRecord {
+  pkg: PublicKeyPackage;
+  epoch: number;
+  /** Canonical JSON of the record (for agreement). */
+  raw: string;
+}
+
+function hpkeKeyArg(v: unknown, what: string): Uint8Array {
+  const b = typeof v === 'string' && strictHex(v) ? hexToBytes(v) : v instanceof Uint8Array ? v : undefined;
+  if (!b) throw invalidArgument(`invalid ${what} (hex or bytes)`);
+  try {
+    backupSuiteOfPublicKey(b);
+  } catch {
+    throw invalidArgument(`invalid ${what} (an X25519 key of 32 bytes or an uncompressed P-256 key of 65 bytes)`);
+  }
+  return b;
+}
+
+function bytesArg(v: unknown, what: string, length: number): Uint8Array {
+  const b = typeof v === 'string' && strictHex(v.toLowerCase()) ? hexToBytes(v.toLowerCase()) : v instanceof Uint8Array ? v.slice() : undefined;
+  if (!b || b.length !== length) throw invalidArgument(`invalid ${what} (${length} bytes, hex or bytes)`);
+  return b;
+}
+
+function parseBackupRecipient(v: unknown, node: number): BackupRecipient {
+  const bad = () => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed backup recipient`, { node, culprits: [node] });
+  if (!isRecord(v)) throw bad();
+  const { fingerprint, suite, publicKey, name, createdAt } = v;
+  if (typeof fingerprint !== 'string' || !/^[0-9a-f]{64}$/.test(fingerprint) || (suite !== 'x25519' && suite !== 'p256') || !strictHex(publicKey) || typeof name !== 'string' || typeof createdAt !== 'string') throw bad();
+  return { fingerprint, suite, publicKey, name, createdAt };
+}
+
+function parseExportPolicy(v: unknown, node: number): ExportPolicy {
+  const bad = () => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed export policy`, { node, culprits: [node] });
+  if (!isRecord(v) || typeof v.keyId !== 'string' || typeof v.allowExport !== 'boolean' || !Array.isArray(v.recipients) || !v.recipients.every(strictHex)) throw bad();
+  if (v.updatedAt !== undefined && typeof v.updatedAt !== 'string') throw bad();
+  return { keyId: v.keyId, allowExport: v.allowExport, recipients: [...(v.recipients)], ...(v.updatedAt !== undefined ? { updatedAt: v.updatedAt } : {}) };
+}
+
+/** A node's key record (node/backup/record.ts) → public key package, strictly checked. */
+function parseKeyRecord(v: unknown, node: number, keyId: string): ParsedKeyRecord {
+  const bad = (why: string) => new TsmError('INVALID_RESPONSE', `node #${node} returned a malformed key record (${why})`, { node, culprits: [node] });
+  if (!isRecord(v)) throw bad('not an object');
+  const allowed = ['scheme', 'keyId', 'epoch', 'epochId', 'threshold', 'parties', 'groupKey', 'publicKey', 'chainCode', 'verifyingShares', 'taprootInternalKey'];
+  if (Object.keys(v).some((x) => !allowed.includes(x))) throw bad('unknown field');
+  const { scheme, epoch, epochId, threshold, parties, groupKey, publicKey, chainCode, verifyingShares, taprootInternalKey } = v;
+  if (v.keyId !== keyId) throw bad('keyId');
+  if (typeof scheme !== 'string' || !(KEY_SCHEMES as readonly string[]).includes(scheme)) throw bad('scheme');
+  const suite = getSuite(scheme);
+  if (!Number.isInteger(epoch) || (epoch as number) < 0 || (epoch as number) > 0xffffffff || !strictHex(epochId) || epochId.length !== 64) throw bad('epoch');
+  if (!Array.isArray(parties) || parties.length === 0 || !parties.every(isPlayer)) throw bad('parties');
+  const sorted = [...(parties)].sort((a, b) => a - b);
+  if (!sameList(sorted, parties) || new Set(sorted).size !== sorted.length) throw bad('parties');
+  if (!Number.isInteger(threshold) || (threshold as number) < 1 || (threshold as number) > sorted.length) throw bad('threshold');
+  const point = (h: unknown, what: string): Uint8Array => {
+    if (!strictHex(h) || h.length !== 2 * suite.pointLength) throw bad(what);
+    return hexToBytes(h);
+  };
+  if (!strictHex(publicKey) || publicKey.length !== 2 * suite.publicKeyLength) throw bad('publicKey');
+  if (!strictHex(chainCode) || chainCode.length !== 64) throw bad('chainCode');
+  if (!isRecord(verifyingShares) || Object.keys(verifyingShares).length !== sorted.length) throw bad('verifyingShares');
+  const vs: Record<number, Uint8Array> = {};
+  for (const p of sorted) vs[p] = point(verifyingShares[String(p)], 'verifyingShares');
+  const pkg: PublicKeyPackage = {
+    scheme: scheme as Scheme,
+    threshold: threshold as number,
+    parties: sorted,
+    groupKey: point(groupKey, 'groupKey'),
+    publicKey: hexToBytes(publicKey),
+    verifyingShares: vs,
+    chainCode: hexToBytes(chainCode),
+    epoch: { counter: epoch as number, id: hexToBytes(epochId) },
+    ...(taprootInternalKey !== undefined ? { taprootInternalKey: point(taprootInternalKey, 'taprootInternalKey') } : {}),
+  };
+  return { pkg, epoch: epoch as number, raw: JSON.stringify(v) };
+}
+
+/** Every player reported the same record, and it is the key the client knows (public key, players, threshold). */
+function agreedRecord(results: Array<{ player: number; value: { record: ParsedKeyRecord } }>, key: KeyInfo): ParsedKeyRecord {
+  requireAgreement(results.map((r) => ({ player: r.player, value: r.value.record.raw })), 'key records');
+  const record = results[0]!.value.record;
+  const all = results.map((r) => r.player);
+  if (bytesToHex(record.pkg.publicKey) !== key.publicKey || !sameList(record.pkg.parties, key.players) || `${record.pkg.threshold}-of-${record.pkg.parties.length}` !== key.threshold)
+    throw new TsmError('PUBLIC_KEY_MISMATCH', `the key record of nodes ${describeNodes(all)} is not key ${key.keyId} (${key.publicKey})`, { nodes: all, culprits: all });
+  return record;
 }

@@ -1,12 +1,15 @@
 /**
  * `tsm init`: creates a cluster directory — the cluster file, one config per node, each node's
- * TLS identity (key 0600) and master key (0600), and the first admin application's credentials.
+ * TLS identity (key 0600), master key (0600) and HPKE identity key (node-N.hpke, 0600; its public
+ * key is pinned in the cluster file: key import encrypts shares to it), and the first admin
+ * application's credentials.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateApplicationKey } from '@opentsm/client';
 import { randomBytes, toHex } from '@opentsm/core';
 import type { ClusterFile } from '../config/cluster.js';
+import { generateNodeHpkeKey, writeNodeHpkeKey } from '../node/backup/node-key.js';
 import { generateNodeIdentity } from '../pki/identity.js';
 import { writeCredentials } from './credentials.js';
 import { CliError } from './output.js';
@@ -55,9 +58,11 @@ export async function initCluster(o: InitOptions): Promise<InitResult> {
     writeFileSync(join(dir, `node-${p}.crt`), id.certPem);
     writeSecret(join(dir, `node-${p}.key`), id.keyPem);
     writeSecret(join(dir, `node-${p}.master`), toHex(randomBytes(32)) + '\n');
+    const hpke = generateNodeHpkeKey(p);
+    writeNodeHpkeKey(join(dir, `node-${p}.hpke`), hpke.text);
     const apiPort = o.basePort + p;
     const peerPort = o.basePort + 100 + p;
-    nodes.push({ player: p, apiUrl: `http://${o.host}:${apiPort}`, peerUrl: `wss://${o.host}:${peerPort}`, fingerprint: id.fingerprint });
+    nodes.push({ player: p, apiUrl: `http://${o.host}:${apiPort}`, peerUrl: `wss://${o.host}:${peerPort}`, fingerprint: id.fingerprint, hpkePublicKey: toHex(hpke.key.publicKey) });
     const cfg = {
       version: 1,
       player: p,
@@ -68,6 +73,7 @@ export async function initCluster(o: InitOptions): Promise<InitResult> {
       store: (o.store ?? 'sqlite:./node-{n}.db').replaceAll('{n}', String(p)),
       ...(o.storeSchema ? { storeSchema: o.storeSchema.replaceAll('{n}', String(p)) } : {}),
       masterKeyFile: `./node-${p}.master`,
+      hpkeKeyFile: `./node-${p}.hpke`,
       sessionTimeoutMs: 30000,
       logLevel: 'info',
     };

@@ -232,6 +232,7 @@ audit
 
 // Feature command modules: one line each.
 const commandModules: CommandModule[] = [lifecycleCommands];
+commandModules.push((await import('./commands/backup.js')).backupCommands);
 const cliContext: CliContext = { g, client: (mode, primary) => client(g(), mode, primary), loadCluster: () => loadCluster(g()) };
 for (const register of commandModules) register(program, cliContext);
 

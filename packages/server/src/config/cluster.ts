@@ -15,6 +15,12 @@ export interface ClusterNode {
   readonly peerUrl: string;
   /** Lower-case hex SHA-256 of the node certificate (DER). */
   readonly fingerprint: string;
+  /**
+   * The node's pinned HPKE identity public key (lower-case hex: X25519 32 bytes or uncompressed
+   * P-256 65 bytes), to which key-import shares are encrypted. Absent in cluster files created
+   * before import existed: that node then refuses import.
+   */
+  readonly hpkePublicKey?: string;
 }
 
 export interface BootstrapApplication {
@@ -39,6 +45,7 @@ export interface ClusterFile {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const HPKE_PK = /^(?:[0-9a-f]{64}|04[0-9a-f]{128})$/;
 const APP_ID = /^app_[0-9a-f]{24}$/;
 
 function isObj(x: unknown): x is Record<string, unknown> {
@@ -75,11 +82,14 @@ export function parseClusterFile(raw: unknown): ClusterFile {
     if (players.has(o.player as number)) bad(`duplicate player ${String(o.player)}`);
     players.add(o.player as number);
     if (typeof o.fingerprint !== 'string' || !HEX64.test(o.fingerprint)) bad(`nodes[${i}].fingerprint must be 64 lower-case hex characters`);
+    if (o.hpkePublicKey !== undefined && (typeof o.hpkePublicKey !== 'string' || !HPKE_PK.test(o.hpkePublicKey)))
+      bad(`nodes[${i}].hpkePublicKey must be an X25519 (64 hex) or uncompressed P-256 (130 hex, 04…) public key`);
     return {
       player: o.player as number,
       apiUrl: url(o.apiUrl, ['http:', 'https:'], `nodes[${i}].apiUrl`),
       peerUrl: url(o.peerUrl, ['wss:'], `nodes[${i}].peerUrl`),
       fingerprint: o.fingerprint as string,
+      ...(typeof o.hpkePublicKey === 'string' ? { hpkePublicKey: o.hpkePublicKey } : {}),
     };
   });
   const apps: BootstrapApplication[] = [];

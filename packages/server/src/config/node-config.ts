@@ -21,6 +21,8 @@ export interface NodeConfig {
   readonly storeSchema?: string;
   /** Master key file; when absent, TSM_MASTER_KEY must be set. */
   readonly masterKeyFile?: string;
+  /** The node's HPKE identity key file (key import); absent in configs created before import existed. */
+  readonly hpkeKeyFile?: string;
   /** A session whose peers do not answer fails after this long (default 30 s). */
   readonly sessionTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -74,6 +76,7 @@ export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
     store,
     ...(typeof r.storeSchema === 'string' ? { storeSchema: r.storeSchema } : {}),
     ...(r.masterKeyFile !== undefined ? { masterKeyFile: p(r.masterKeyFile, 'masterKeyFile') } : {}),
+    ...(r.hpkeKeyFile !== undefined ? { hpkeKeyFile: p(r.hpkeKeyFile, 'hpkeKeyFile') } : {}),
     sessionTimeoutMs: timeout as number,
     logLevel: level as NodeConfig['logLevel'],
   };
