@@ -15,6 +15,7 @@ const groups: Record<string, () => Promise<Group>> = {
   'ecdsa-hm': async () => (await import('./ecdsa-hm.js')).benchEcdsaHm,
   'backup': async () => (await import('./backup.js')).benchBackup,
   'dkls23': async () => (await import('./dkls23.js')).benchDkls23,
+  lifecycle: async () => (await import('./lifecycle.js')).benchLifecycle,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
