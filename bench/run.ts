@@ -14,6 +14,7 @@ const groups: Record<string, () => Promise<Group>> = {
   'cluster-ecdsa': async () => (await import('./cluster-ecdsa.js')).benchClusterEcdsa,
   'ecdsa-hm': async () => (await import('./ecdsa-hm.js')).benchEcdsaHm,
   'backup': async () => (await import('./backup.js')).benchBackup,
+  'backup-cluster': async () => (await import('./backup-cluster.js')).benchBackupCluster,
   'dkls23': async () => (await import('./dkls23.js')).benchDkls23,
   lifecycle: async () => (await import('./lifecycle.js')).benchLifecycle,
 };
