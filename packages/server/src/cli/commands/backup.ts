@@ -3,6 +3,7 @@
  * recovery, export and import"):
  *
  *   tsm backup keygen --out FILE [--suite x25519|p256] [--force]     operator key (offline; FILE mode 0600)
+ *   tsm backup node-keygen --player N --out FILE                       a node HPKE key for older clusters
  *   tsm backup authorize PUBLIC_KEY_HEX [--name NAME]                  admin: authorise it on every node
  *   tsm backup recipients                                              the authorised operator keys
  *   tsm backup revoke FINGERPRINT                                      admin: revoke one
@@ -43,6 +44,7 @@ import {
   type HpkeKeyPair,
 } from '@opentsm/core';
 import type { KeyScheme } from '@opentsm/client';
+import { generateNodeHpkeKey } from '../../node/backup/node-key.js';
 import { hexArg, type CliContext } from '../context.js';
 import { CliError, printResult } from '../output.js';
 
@@ -146,6 +148,22 @@ export function backupCommands(program: Command, ctx: CliContext): void {
       const publicKey = toHex(kp.publicKey);
       const fingerprint = toHex(hpkeKeyFingerprint(kp.suite, kp.publicKey));
       printResult({ publicKey, suite: kp.suite, fingerprint }, json(), () => `${publicKey}\n(suite ${kp.suite}, fingerprint ${fingerprint}; secret key written to ${o.out}, mode 0600: keep it offline)`);
+    });
+
+  backup
+    .command('node-keygen')
+    .description("give an existing cluster's node an HPKE identity key for key import: writes the node key file (0600), prints its public key for nodes[].hpkePublicKey of cluster.json")
+    .requiredOption('--player <n>', 'the node')
+    .requiredOption('--out <file>', 'node key file to write (then set hpkeKeyFile in node-N.json)')
+    .option('--force', 'overwrite an existing file')
+    .action((o: { player: string; out: string; force?: boolean }) => {
+      const player = Number(o.player);
+      if (!/^\d{1,2}$/.test(o.player) || player < 1 || player > 64) throw new CliError('INVALID_ARGUMENT', '--player must be an integer 1..64');
+      const k = generateNodeHpkeKey(player);
+      writeOut(o.out, k.text, o.force === true);
+      k.key.secretKey.fill(0);
+      const publicKey = toHex(k.key.publicKey);
+      printResult({ player, hpkePublicKey: publicKey }, json(), () => `${publicKey}\n(node ${player}: add "hpkePublicKey": "${publicKey}" to its entry in cluster.json on every node and client, and "hpkeKeyFile": "${o.out}" to node-${player}.json; then restart it)`);
     });
 
   backup
