@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { TsmError, type TsmClient } from '@opentsm/client';
 import { startCluster, type TestCluster } from './harness.js';
-import { dumpLogs, enc, keyRow, raw, settled } from './lifecycle-helpers.js';
+import { dumpLogs, enc, keyRow, raw, settled, withDb } from './lifecycle-helpers.js';
 import { independentVerify } from './verifiers.js';
 
 const ALL = [1, 2, 3, 4, 5];
@@ -131,8 +131,17 @@ describe('reshare in a 5-node cluster (SQLite)', () => {
     const m = enc.encode('ecdsa after reshare');
     const s = await client.sign({ keyId: hm.keyId, message: m });
     assert.equal(s.publicKey, hm.publicKey);
+    // Presignatures of the old epoch are deleted by the refresh (every node).
+    await client.presign({ keyId: hm.keyId, count: 3 });
+    const presigIds = () =>
+      new Set(ALL.flatMap((p) => withDb(tc, p, (db) => (db.prepare('SELECT presig_id FROM presignatures WHERE key_id = ?').all(hm.keyId) as { presig_id: string }[]).map((r) => `${p}:${r.presig_id}`))));
+    const beforeRefresh = presigIds();
+    assert.ok(beforeRefresh.size >= 3 * ALL.length, `presignatures stored: ${beforeRefresh.size}`);
     const back = await client.refreshKey(hm.keyId);
     assert.equal(back.epoch, 2);
+    await settled(tc, hm.keyId, ALL);
+    const left = [...presigIds()].filter((id) => beforeRefresh.has(id));
+    assert.deepEqual(left, [], 'no presignature of the old epoch is left on any node');
     await checkRows(hm.keyId, 3, ALL, 3);
     await client.sign({ keyId: hm.keyId, message: m });
 
