@@ -51,7 +51,7 @@ describe('key import in the cluster (SQLite)', () => {
   let nodeKeys: Record<number, string> = {};
 
   before(async () => {
-    tc = await startCluster({ nodes: 3, sessionTimeoutMs: 5000 });
+    tc = await startCluster({ nodes: 3, sessionTimeoutMs: 15_000 });
     nodeKeys = Object.fromEntries(tc.cluster.nodes.map((n) => [n.player, n.hpkePublicKey!]));
   });
   after(async () => {
@@ -168,7 +168,7 @@ describe('key import in the cluster (SQLite)', () => {
     const b = JSON.stringify({ request: JSON.parse(serializeImportRequest(splitFor(x, keyId, importId))) });
     const t0 = Date.now();
     const res = await rawImport({ 1: a, 2: a, 3: b });
-    assert.ok(Date.now() - t0 < 4000, 'no timeout');
+    assert.ok(Date.now() - t0 < 10_000, 'no timeout');
     for (const r of res) assert.ok(r.status >= 400, `node ${r.player} refused: ${JSON.stringify(r.body)}`);
     await assert.rejects(tc.client().getKey(keyId), isCode('KEY_NOT_FOUND'));
   });
@@ -194,7 +194,7 @@ describe('key import in the cluster (SQLite)', () => {
         tc.client().importKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', privateKey: toHex(randomBytes(32)), nodeKeys }),
         (e: unknown) => e instanceof TsmError && (e.code === 'NODE_ENCRYPTION_KEY_MISSING' || e.code === 'IMPORT_REJECTED') && /node 3|#3/.test(e.message),
       );
-      assert.ok(Date.now() - t0 < 4000, 'the other nodes stop at once');
+      assert.ok(Date.now() - t0 < 10_000, 'the other nodes stop at once');
     } finally {
       writeFileSync(cfg, saved);
       await restart([3]);

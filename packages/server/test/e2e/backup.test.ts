@@ -58,7 +58,7 @@ describe('verifiable backup and offline recovery in the cluster (SQLite)', () =>
   const keys: Partial<Record<S, { keyId: string; publicKey: string; file: string }>> = {};
 
   before(async () => {
-    tc = await startCluster({ nodes: 3, sessionTimeoutMs: 5000 });
+    tc = await startCluster({ nodes: 3, sessionTimeoutMs: 15_000 });
   });
   after(async () => {
     await tc?.stop();

@@ -325,7 +325,7 @@ export class BackupService {
       const zero = createExportZeroSharing({ key: share, quorum });
       const rounds = await this.run('export', createExportSession({ sessionId: sid, key: share, quorum, context, zero }));
       const wrapped = wrapShareForExport({ key: share, keyId, exportId, epoch, quorum, recipientPublicKey: pk, suite, rerandomization: rounds });
-      for (const z of Object.values(rounds.shares)) z.fill(0);
+      for (const z of [...Object.values(rounds.shares), ...Object.values(zero.shares)]) z.fill(0);
       const commitments: Record<string, string[]> = {};
       for (const j of quorum) commitments[String(j)] = (rounds.commitments[j] ?? []).map((c) => toHex(c));
       await this.audit(caller.applicationId, 'key.export', 'ok', keyId, detail, sid);
