@@ -106,6 +106,21 @@ describe('key import in the cluster (SQLite)', () => {
     }
   });
 
+  it('the CLI refuses malformed key material files (nothing is sent)', async () => {
+    const short = join(tc.dir, 'short.hex');
+    writeFileSync(short, 'ab'.repeat(31), { mode: 0o600 });
+    const a = await tc.cli(['keys', 'import', '--scheme', 'ecdsa-secp256k1', '--threshold', '2-of-3', '--private-key-file', short, '--json']);
+    assert.equal(a.code, 1);
+    assert.equal(JSON.parse(a.stderr).error.code, 'INVALID_KEY_FILE');
+    assert.ok(!a.stderr.includes('ab'.repeat(31)), 'no key material in the error');
+    const words = join(tc.dir, 'bad-words.txt');
+    writeFileSync(words, MNEMONIC.replace(/about$/, 'abandon'), { mode: 0o600 });
+    const b = await tc.cli(['keys', 'import', '--scheme', 'frost-secp256k1', '--threshold', '2-of-3', '--mnemonic-file', words, '--path', 'm/0', '--json']);
+    assert.equal(b.code, 1);
+    assert.equal(JSON.parse(b.stderr).error.code, 'INVALID_ARGUMENT');
+    assert.match(JSON.parse(b.stderr).error.message, /mnemonic/);
+  });
+
   it("the BIP39 test mnemonic at m/44'/0'/0'/0/0 imports to its known key (address 1LqBGS…); FROST signs under it", async () => {
     const f = join(tc.dir, 'mnemonic.txt');
     writeFileSync(f, MNEMONIC + '\n', { mode: 0o600 });
