@@ -16,13 +16,15 @@
  * If step 3 fails the outcome is decided by asking the other players (recovery.ts); a crash at
  * any point leaves every node on the old or on the new shares once the nodes are back, never a mix.
  */
+import { nodeDklsPrimitives } from '@opentsm/core/node';
 import {
+  createDklsOtRefreshSession,
   createRefreshSession,
+  transcriptHash,
   createReshareSession,
   formatDerivationPath,
   keyEpoch,
   keyPackageDigest,
-  keyShareToJson,
   nextEpoch,
   parseDerivationPath,
   ProtocolError,
@@ -30,7 +32,6 @@ import {
   RESHARE_PROTOCOL_ID,
   reshareParamsDigest,
   toHex,
-  utf8ToBytes,
   xpub,
   type KeyShare,
   type PublicKeyPackage,
@@ -148,10 +149,19 @@ export class LifecycleService {
     await this.s.store.audit({ actor: actor ?? caller.applicationId, action: `key.${operation}`, keyId, sessionId, result, detail }).catch(() => undefined);
   }
 
-  /** Refuse keys whose protocol state cannot be carried over by refresh / reshare. */
-  private checkProtocol(protocol: string): void {
-    if (protocol === 'dkls23')
-      throw new ApiError(501, 'UNSUPPORTED_PROTOCOL', 'refresh and reshare of DKLs23 keys need a new OT setup with the new shares, which this node does not run yet');
+  /** Every protocol's key state can be carried over (DKLs23: the OT setup is re-run, see renewDkls). */
+  private checkProtocol(_protocol: string): void {}
+
+  /**
+   * DKLs23 keys: after a Shamir refresh or reshare, every pair of the (new) player set runs a fresh
+   * pairwise OT setup (createDklsOtRefreshSession), so no OT correlation or zero-share seed of the
+   * old shares survives (protocols.md §4.3, dkls23.md). Other protocols: unchanged.
+   */
+  private async renewDkls(protocol: string, sid: Uint8Array, share: KeyShare): Promise<KeyShare> {
+    if (protocol !== 'dkls23') return share;
+    return this.timed('dkls-ot-refresh', () =>
+      this.s.runner.run(createDklsOtRefreshSession({ sessionId: transcriptHash('opentsm/lifecycle/dkls-ot/v1', sid), key: share, primitives: nodeDklsPrimitives })),
+    );
   }
 
   /** Run `f` holding the key's lifecycle lock; refuse while another run or an undecided one exists. */
@@ -193,6 +203,7 @@ export class LifecycleService {
       let next: KeyShare;
       try {
         next = await this.timed('refresh', () => this.s.runner.run(createRefreshSession({ sessionId: sid, key: share })));
+        next = await this.renewDkls(row.protocol, sid, next);
       } catch (e) {
         await this.giveUp(keyId, sid);
         const api = this.failed('refresh', e);
@@ -265,7 +276,7 @@ export class LifecycleService {
       const pkg = publicPackage(share);
       const oldParties = [...share.parties];
       const participants = union(oldParties, newParties);
-      const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldKey: share });
+      const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldKey: share }, row.protocol);
       const action: PendingShareAction = result ? 'replace' : 'remove';
       await this.stageAndCommit({
         caller,
@@ -309,7 +320,7 @@ export class LifecycleService {
       this.checkQuorum(got.protocol, newK, newParties.length);
       const pkg = got.package;
       const oldParties = [...pkg.parties];
-      const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldPackage: pkg });
+      const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldPackage: pkg }, got.protocol);
       if (!result) throw new ApiError(500, 'INTERNAL', 'internal error');
       const publicKey = toHex(pkg.publicKey);
       await this.stageAndCommit({
@@ -342,10 +353,12 @@ export class LifecycleService {
     keyId: string,
     sid: Uint8Array,
     p: { self: number; oldParties: number[]; newParties: number[]; newThreshold: number; oldKey?: KeyShare; oldPackage?: PublicKeyPackage },
+    protocol: string,
   ): Promise<KeyShare | null> {
     try {
       const session = createReshareSession({ sessionId: sid, ...p });
-      const r = await this.timed('reshare', () => this.s.runner.run(session));
+      let r = await this.timed('reshare', () => this.s.runner.run(session));
+      if (r) r = await this.renewDkls(protocol, sid, r);
       crashPoint('session-done');
       return r;
     } catch (e) {
@@ -359,7 +372,7 @@ export class LifecycleService {
   /** Steps 2–4: store pending, confirm with every participant, commit (or let recovery decide). */
   private async stageAndCommit(a: Staged): Promise<void> {
     const sidHex = toHex(a.sid);
-    const sealed = a.share ? sealShare(this.s.masterKey, { keyId: a.keyId, player: this.s.player, version: a.version }, utf8ToBytes(JSON.stringify(keyShareToJson(a.share)))) : null;
+    const sealed = a.share ? sealShare(this.s.masterKey, { keyId: a.keyId, player: this.s.player, version: a.version }, this.s.keys.encodeShare(a.protocol, a.share)) : null;
     const stored = await this.s.shareStore.insertPendingShare({
       keyId: a.keyId,
       sessionId: sidHex,
