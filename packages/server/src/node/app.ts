@@ -10,7 +10,7 @@ import type { ClusterFile } from '../config/cluster.js';
 import { ApiError } from './errors.js';
 import type { KeyService } from './key-service.js';
 import type { NodeMetrics } from './metrics.js';
-import { createApplicationBody, createKeyBody, keyIdParams, listQuery, openApiDocument, signBody } from './schemas.js';
+import { createApplicationBody, createKeyBody, keyIdParams, listQuery, openApiDocument, signBody, type RegisteredRoute } from './schemas.js';
 import type { NodeStore } from './store-port.js';
 
 export const VERSION = '0.1.0';
@@ -93,6 +93,13 @@ export function buildApp(d: AppDeps): FastifyInstance {
     void reply.status(api.status).send(api.toBody());
   });
 
+  const registeredRoutes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods)
+      registeredRoutes.push({ method: String(m), url: r.url, schema: r.schema, authenticated: r.preValidation !== undefined });
+  });
+
   app.setNotFoundHandler((_req, reply) => {
     void reply.status(404).send(new ApiError(404, 'NOT_FOUND', 'no such route').toBody());
   });
@@ -150,7 +157,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
   };
 
   app.get('/v1/health', async () => ({ status: 'ok', player: d.player, version: VERSION, cluster: d.cluster.name, peers: d.peerStatus() }));
-  app.get('/v1/openapi.json', async () => openApiDocument(VERSION));
+  app.get('/v1/openapi.json', async () => openApiDocument(VERSION, registeredRoutes));
   app.get('/metrics', async (_req, reply: FastifyReply) => {
     const st = d.peerStatus();
     d.metrics.peersUp.set(Object.values(st).filter((s) => s === 'up').length);

@@ -72,8 +72,40 @@ const keyInfo = {
 
 const authHeaders = ['x-tsm-app', 'x-tsm-timestamp', 'x-tsm-request-id', 'x-tsm-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } }));
 
-/** OpenAPI 3.1 document served at /v1/openapi.json. */
-export function openApiDocument(version: string): unknown {
+/** A route as registered with Fastify (collected by an onRoute hook). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  schema?: { body?: unknown; params?: unknown; querystring?: unknown } | undefined;
+  authenticated: boolean;
+}
+
+/**
+ * OpenAPI 3.1 document served at /v1/openapi.json: the hand-written descriptions below, plus every
+ * other registered route (feature modules) with its request schema, so the document never misses one.
+ */
+export function openApiDocument(version: string, registered: readonly RegisteredRoute[] = []): unknown {
+  const doc = baseDocument(version) as { paths: Record<string, Record<string, unknown>> };
+  for (const r of registered) {
+    if (!r.url.startsWith('/v1/')) continue;
+    const path = r.url.replace(/:([A-Za-z]+)/g, '{$1}');
+    const method = r.method.toLowerCase();
+    if (method === 'head' || doc.paths[path]?.[method]) continue;
+    const params = [...r.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    doc.paths[path] = {
+      ...(doc.paths[path] ?? {}),
+      [method]: {
+        summary: `${r.method} ${r.url}`,
+        parameters: [...(r.authenticated ? authHeaders : []), ...params],
+        ...(r.schema?.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.schema.body } } } } : {}),
+        responses: { '200': { description: 'OK' }, default: { description: 'Error', content: { 'application/json': { schema: errorSchema } } } },
+      },
+    };
+  }
+  return doc;
+}
+
+function baseDocument(version: string): unknown {
   const op = (summary: string, body: unknown, ok: unknown, params: unknown[] = []) => ({
     summary,
     parameters: [...authHeaders, ...params],

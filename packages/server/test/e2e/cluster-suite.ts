@@ -228,5 +228,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
     const doc = (await (await fetch(base + '/v1/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     assert.equal(doc.openapi, '3.1.0');
     assert.ok(doc.paths['/v1/keys/{keyId}/sign']);
+    // Feature modules' routes are listed too (collected from the router).
+    for (const p of ['/v1/keys/{keyId}/refresh', '/v1/keys/{keyId}/presign', '/v1/keys/{keyId}/backup']) assert.ok(doc.paths[p], p);
   });
 }
