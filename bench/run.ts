@@ -3,7 +3,7 @@
  * (an array of rows {suite, op, threshold, impl, runs, median_ms, p99_ms}).
  * `npm run bench -- dkg frost` runs only the named groups.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { machine, printTable, type BenchRow } from './lib.js';
 
 type Group = () => Promise<BenchRow[]>;
@@ -32,8 +32,19 @@ for (const name of names) {
   console.log(`\n== ${name} ==`);
   const r = await (await load())();
   printTable(r);
-  rows.push(...r);
+  rows.push(...r.map((x) => ({ ...x, group: name })));
 }
+// Groups run now replace their earlier rows; rows of groups not run are kept.
+const file = new URL('./results/latest.json', import.meta.url);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(rows.map((r) => ({ ...r, machine: machine() })), null, 2) + '\n');
+let kept: BenchRow[] = [];
+if (existsSync(file)) {
+  try {
+    kept = (JSON.parse(readFileSync(file, 'utf8')) as BenchRow[]).filter((r) => typeof r.group === 'string' && !names.includes(r.group));
+  } catch {
+    kept = [];
+  }
+}
+const at = new Date().toISOString();
+writeFileSync(file, JSON.stringify([...kept, ...rows.map((r) => ({ ...r, machine: machine(), measured_at: at }))], null, 2) + '\n');
 console.log('\nwrote bench/results/latest.json');
