@@ -120,10 +120,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   });
   const log = app.log;
   logRef.current = log;
-  if (shareStore.uncleanStart) {
-    const purged = await shareStore.purgeAllPresignatures();
-    if (purged > 0) log.warn({ purged }, 'the previous run did not stop cleanly: presignature pool discarded (presignatures are never restored)');
-  }
+  // Presignatures are a cache of preprocessing and must never come back once used (checklist F3):
+  // a crash, a power cut or a database restored from a backup could resurrect used ones, so every
+  // start discards the whole pool; the pool refills in the background.
+  const purged = await shareStore.purgeAllPresignatures();
+  if (purged > 0) log.info({ purged, uncleanStart: shareStore.uncleanStart }, 'presignature pool discarded at start (presignatures are never restored)');
   if (mk.insecurePermissions) log.warn({ file: config.masterKeyFile }, 'master key file is readable by group/others: chmod 600 it');
   const recovery = new KeyRecovery(config.player, mux, store, (o, m) => log.info(o, m));
   const leftover = await recovery.snapshot();
