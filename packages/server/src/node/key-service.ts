@@ -21,7 +21,7 @@ import { ApiError, badRequest, notFound } from './errors.js';
 import { keyIdFor, sessionIdFor } from './ids.js';
 import { createCommitSession } from './commit-session.js';
 import { derivedShare } from './lifecycle/derive.js';
-import type { NodeMetrics } from './metrics.js';
+import { timedSession, type NodeMetrics } from './metrics.js';
 import { SessionFailure, type SessionRunner } from './session-runner.js';
 import type { KeyRow, NodeStore } from './store-port.js';
 
@@ -133,21 +133,10 @@ export class KeyService {
     return this.d.cluster.nodes.map((n) => n.player);
   }
 
-  private async timed<T>(protocol: string, f: () => Promise<T>): Promise<T> {
-    const end = this.d.metrics.sessionDuration.startTimer({ protocol });
-    this.d.metrics.activeSessions.inc();
-    try {
-      const r = await f();
-      this.d.metrics.sessions.inc({ protocol, result: 'ok' });
-      return r;
-    } catch (e) {
-      this.d.metrics.sessions.inc({ protocol, result: e instanceof SessionFailure ? e.code : 'error' });
-      throw e;
-    } finally {
-      this.d.metrics.activeSessions.dec();
-      end();
-    }
+  private timed<T>(protocol: string, f: () => Promise<T>): Promise<T> {
+    return timedSession(this.d.metrics, protocol, f, (e) => (e instanceof SessionFailure ? e.code : 'error'));
   }
+
 
   async createKey(caller: Caller, body: { scheme: string; threshold: string; players?: number[] | undefined; protocol?: string | undefined }): Promise<KeyInfo> {
     if (!isScheme(body.scheme)) throw badRequest('INVALID_SCHEME', `unknown scheme '${body.scheme}'`);

@@ -53,3 +53,20 @@ export class NodeMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'tsm_process_' });
   }
 }
+
+/** Run one protocol session `f`, recording its duration, result and the active-session gauge. */
+export async function timedSession<T>(metrics: NodeMetrics, protocol: string, f: () => Promise<T>, failureCode: (e: unknown) => string): Promise<T> {
+  const end = metrics.sessionDuration.startTimer({ protocol });
+  metrics.activeSessions.inc();
+  try {
+    const r = await f();
+    metrics.sessions.inc({ protocol, result: 'ok' });
+    return r;
+  } catch (e) {
+    metrics.sessions.inc({ protocol, result: failureCode(e) });
+    throw e;
+  } finally {
+    metrics.activeSessions.dec();
+    end();
+  }
+}

@@ -42,6 +42,7 @@ import { createCommitSession } from '../commit-session.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import { failureToApi, parseThreshold, type Caller } from '../key-service.js';
 import type { NodeServices } from '../services.js';
+import { timedSession } from '../metrics.js';
 import { SessionFailure } from '../session-runner.js';
 import type { KeyRow } from '../store-port.js';
 import { derivationError } from './derive.js';
@@ -121,21 +122,10 @@ export class LifecycleService {
     return this.s.cluster.nodes.map((n) => n.player);
   }
 
-  private async timed<T>(protocol: string, f: () => Promise<T>): Promise<T> {
-    const end = this.s.metrics.sessionDuration.startTimer({ protocol });
-    this.s.metrics.activeSessions.inc();
-    try {
-      const r = await f();
-      this.s.metrics.sessions.inc({ protocol, result: 'ok' });
-      return r;
-    } catch (e) {
-      this.s.metrics.sessions.inc({ protocol, result: e instanceof SessionFailure ? e.code : 'error' });
-      throw e;
-    } finally {
-      this.s.metrics.activeSessions.dec();
-      end();
-    }
+  private timed<T>(protocol: string, f: () => Promise<T>): Promise<T> {
+    return timedSession(this.s.metrics, protocol, f, (e) => (e instanceof SessionFailure ? e.code : 'error'));
   }
+
 
   private async audit(
     operation: LifecycleOperation,
