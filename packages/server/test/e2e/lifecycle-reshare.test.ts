@@ -120,7 +120,7 @@ describe('reshare in a 5-node cluster (SQLite)', () => {
     assert.ok(independentVerify('frost-secp256k1-tr', child, m, s.signature));
   });
 
-  test('honest-majority ECDSA keys keep n ≥ 2k−1; DKLs23 keys are refused; bad requests', async () => {
+  test('honest-majority ECDSA keys keep n ≥ 2k−1; DKLs23 keys re-run their OT setup; bad requests', async () => {
     const client = tc.client();
     const hm = await client.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', players: [1, 2, 3], protocol: 'honest-majority' });
     await assert.rejects(client.reshareKey(hm.keyId, { threshold: '3-of-4', players: [1, 2, 3, 4] }), (e: unknown) => e instanceof TsmError && e.code === 'INVALID_THRESHOLD');
@@ -146,8 +146,15 @@ describe('reshare in a 5-node cluster (SQLite)', () => {
     await client.sign({ keyId: hm.keyId, message: m });
 
     const dk = await client.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', players: [1, 2, 3], protocol: 'dkls23' });
-    await assert.rejects(client.refreshKey(dk.keyId), (e: unknown) => e instanceof TsmError && e.code === 'UNSUPPORTED_PROTOCOL');
-    await assert.rejects(client.reshareKey(dk.keyId, { threshold: '2-of-3', players: [1, 2, 4] }), (e: unknown) => e instanceof TsmError && e.code === 'UNSUPPORTED_PROTOCOL');
+    // DKLs23: the Shamir refresh / reshare is followed by a fresh pairwise OT setup; the key signs after each.
+    const dr = await client.refreshKey(dk.keyId);
+    assert.equal(dr.publicKey, dk.publicKey);
+    const dm = enc.encode('dkls after refresh');
+    assert.equal((await client.sign({ keyId: dk.keyId, message: dm, players: [1, 2] })).publicKey, dk.publicKey);
+    const dz = await client.reshareKey(dk.keyId, { threshold: '2-of-3', players: [1, 2, 4] });
+    assert.deepEqual(dz.players, [1, 2, 4]);
+    const ds = await client.sign({ keyId: dk.keyId, message: dm, players: [2, 4] });
+    assert.equal(ds.publicKey, dk.publicKey);
 
     // Not a player before or after: 404; unknown key: 404.
     const ed = await client.createKey({ scheme: 'frost-ed25519', threshold: '2-of-3', players: [1, 2, 3] });
