@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { after as afterFn, before as beforeFn, it as itFn } from 'node:test';
 import { generateApplicationKey, signRequest, TsmError } from '@opentsm/client';
 import { FROST_SCHEMES } from '@opentsm/core';
-import { startCluster, type TestCluster } from './harness.js';
+import { loggedTest, startCluster, type TestCluster } from './harness.js';
 import { independentVerify } from './verifiers.js';
 
 const enc = new TextEncoder();
@@ -21,22 +21,7 @@ export function runClusterSuite(o: { store: 'sqlite' | 'postgres'; before: typeo
   after(async () => {
     await tc?.stop();
   });
-  // On a failure, show the nodes' warnings and errors.
-  const dumpLogs = () => {
-    for (const n of tc.cluster.nodes) {
-      const lines = tc.logs(n.player).split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !/ECONNREFUSED|outbound connection error/.test(l));
-      if (lines.length > 0) console.error(`--- node ${n.player}\n${lines.slice(-15).join('\n')}`);
-    }
-  };
-  const test = (name: string, fn: () => Promise<void>): void =>
-    void it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        dumpLogs();
-        throw e;
-      }
-    });
+  const test = loggedTest(it, () => tc);
 
   /** Send a raw signed request to one node. */
   const raw = async (player: number, method: string, path: string, body: string | undefined, tweak?: (h: Record<string, string>) => void, cred = tc.admin) => {

@@ -152,3 +152,28 @@ export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'post
   await tc.waitReady();
   return tc;
 }
+
+/** Print the nodes' warnings and errors (on a test failure). */
+export function dumpLogs(tc: TestCluster): void {
+  for (const n of tc.cluster.nodes) {
+    const lines = tc
+      .logs(n.player)
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)/.test(l) && !/ECONNREFUSED|outbound connection error|connection closed/.test(l));
+    if (lines.length > 0) console.error(`--- node ${n.player}\n${lines.slice(-15).join('\n')}`);
+  }
+}
+
+/** `it`, but a failing test also prints the cluster's node warnings and errors. */
+export function loggedTest(it: (name: string, fn: () => Promise<void>) => unknown, cluster: () => TestCluster | undefined) {
+  return (name: string, fn: () => Promise<void>): void =>
+    void it(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        const tc = cluster();
+        if (tc) dumpLogs(tc);
+        throw e;
+      }
+    });
+}

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startCluster, type TestCluster } from './harness.js';
-import { dumpLogs, enc, keyRow, settled, sleep } from './lifecycle-helpers.js';
+import { startCluster, type TestCluster, loggedTest } from './harness.js';
+import { enc, keyRow, settled, sleep } from './lifecycle-helpers.js';
 import { independentVerify } from './verifiers.js';
 
 const PLAYERS = [1, 2, 3];
@@ -27,15 +27,7 @@ describe('refresh with a node killed (-9) at any point (SQLite)', () => {
   after(async () => {
     await tc?.stop();
   });
-  const test = (name: string, fn: () => Promise<void>): void =>
-    void it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        dumpLogs(tc);
-        throw e;
-      }
-    });
+  const test = loggedTest(it, () => tc);
 
   /** Wait for the nodes to settle; every node on one version; every pair signs. Returns the version. */
   const checkUsable = async (tag: string): Promise<number> => {

@@ -62,13 +62,3 @@ export async function raw(tc: TestCluster, player: number, method: string, path:
   return { status: r.status, body: (await r.json()) as { error?: { code: string; message: string } } & Record<string, unknown> };
 }
 
-/** On a failure, show the nodes' warnings and errors. */
-export function dumpLogs(tc: TestCluster): void {
-  for (const n of tc.cluster.nodes) {
-    const lines = tc
-      .logs(n.player)
-      .split('\n')
-      .filter((l) => /"level":(40|50|60)/.test(l) && !/ECONNREFUSED|outbound connection error|connection closed/.test(l));
-    if (lines.length > 0) console.error(`--- node ${n.player}\n${lines.slice(-15).join('\n')}`);
-  }
-}

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HDKey } from '@scure/bip32';
 import { TsmError, type TsmClient } from '@opentsm/client';
-import { startCluster, type TestCluster } from './harness.js';
-import { dumpLogs, enc, keyRow, raw, settled, withDb } from './lifecycle-helpers.js';
+import { startCluster, type TestCluster, loggedTest } from './harness.js';
+import { enc, keyRow, raw, settled, withDb } from './lifecycle-helpers.js';
 import { independentVerify } from './verifiers.js';
 
 const ALL = [1, 2, 3, 4, 5];
@@ -22,15 +22,7 @@ describe('reshare in a 5-node cluster (SQLite)', () => {
   after(async () => {
     await tc?.stop();
   });
-  const test = (name: string, fn: () => Promise<void>): void =>
-    void it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        dumpLogs(tc);
-        throw e;
-      }
-    });
+  const test = loggedTest(it, () => tc);
 
   /** Every quorum of `k` among `players` that we try (all of them for small sets). */
   const quorums = (players: number[], k: number): number[][] => {

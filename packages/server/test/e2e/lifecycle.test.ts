@@ -10,8 +10,8 @@ import { HDKey } from '@scure/bip32';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { TsmError } from '@opentsm/client';
 import { FROST_SCHEMES } from '@opentsm/core';
-import { startCluster, type TestCluster } from './harness.js';
-import { dumpLogs, enc, keyRow, raw, settled, withDb } from './lifecycle-helpers.js';
+import { startCluster, type TestCluster, loggedTest } from './harness.js';
+import { enc, keyRow, raw, settled, withDb } from './lifecycle-helpers.js';
 import { independentVerify } from './verifiers.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -35,15 +35,7 @@ describe('refresh and derivation in the cluster (SQLite)', () => {
   after(async () => {
     await tc?.stop();
   });
-  const test = (name: string, fn: () => Promise<void>): void =>
-    void it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        dumpLogs(tc);
-        throw e;
-      }
-    });
+  const test = loggedTest(it, () => tc);
 
   test('refresh then sign, every FROST scheme, under the unchanged public key (fan-out and primary)', async () => {
     const client = tc.client();
