@@ -726,8 +726,19 @@ export class TsmClient {
     }
   }
 
-  /** The first k candidates (in order of answer) whose /v1/health is ok; the remaining probes are cancelled. */
+  /** player → time (ms) until which its last ok health answer is trusted (saves a probe per request). */
+  readonly #healthyUntil = new Map<number, number>();
+  static readonly #HEALTH_TTL_MS = 2000;
+
+  /**
+   * The first k candidates whose /v1/health is ok: nodes seen healthy in the last 2 s first (no
+   * probe), otherwise probed in parallel (in order of answer; the remaining probes are cancelled).
+   * A failed request forgets the health of the nodes it involved.
+   */
   async #firstHealthy(candidates: number[], k: number): Promise<number[]> {
+    const now = Date.now();
+    const fresh = candidates.filter((p) => (this.#healthyUntil.get(p) ?? 0) > now);
+    if (fresh.length >= k) return fresh.slice(0, k);
     const ac = new AbortController();
     const chosen: number[] = [];
     const down: number[] = [];
@@ -737,6 +748,8 @@ export class TsmClient {
       for (const p of candidates) {
         void this.#healthOf(p, ac.signal).then(
           (h) => {
+            if (h.ok) this.#healthyUntil.set(p, Date.now() + TsmClient.#HEALTH_TTL_MS);
+            else this.#healthyUntil.delete(p);
             if (chosen.length < k) (h.ok ? chosen : down).push(p);
             if (--pending === 0 || chosen.length >= k) resolve();
           },
@@ -904,6 +917,7 @@ export class TsmClient {
       results = await this.#fanOutAll(signers, 'POST', path, { message: messageHex, players: signers, ...withPath }, parseSignResult);
     } catch (e) {
       this.#keyCache.delete(keyId);
+      for (const p of signers) this.#healthyUntil.delete(p);
       throw e;
     }
     // Identical answers are verified once; otherwise each answer is checked to name the suspects.
