@@ -10,7 +10,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { toHex } from '@opentsm/core';
 import { parseClusterFile } from '../src/config/cluster.js';
 import { loadNodeConfig } from '../src/config/node-config.js';
-import { runCli } from './e2e/harness.js';
+import { REPO, runCli } from './e2e/harness.js';
 
 describe('tsm CLI', () => {
   it('init writes the cluster file, node configs and secrets with mode 0600', async () => {
@@ -59,6 +59,16 @@ describe('tsm CLI', () => {
     const d = await runCli(['status', '--cluster', '/nonexistent/cluster.json']);
     assert.equal(d.code, 1);
     assert.match(d.stderr, /cannot read cluster file/);
+  });
+
+  it('is installed as the `tsm` command (npm links packages/server/bin/tsm.js)', async () => {
+    const { existsSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const bin = join(REPO, 'node_modules/.bin/tsm');
+    assert.ok(existsSync(bin), 'node_modules/.bin/tsm exists after npm install');
+    const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+/);
   });
 
   it('documents every command in --help', async () => {
