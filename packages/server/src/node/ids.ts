@@ -9,8 +9,13 @@ export function keyIdFor(applicationId: string, requestId: string): string {
   return 'key_' + toHex(transcriptHash('opentsm/key-id/v1', utf8ToBytes(applicationId), utf8ToBytes(requestId))).slice(0, 32);
 }
 
-export function sessionIdFor(kind: 'keygen' | 'keygen-commit' | 'sign', applicationId: string, requestId: string, keyId = ''): Uint8Array {
-  return transcriptHash('opentsm/session-id/v1', utf8ToBytes(kind), utf8ToBytes(applicationId), utf8ToBytes(requestId), utf8ToBytes(keyId));
+/**
+ * The session id of one protocol run of a client request: H(kind, application id, request id,
+ * key id, ...more) — every feature (keygen, signing, presigning, lifecycle, backup) derives its ids
+ * here, with its own `kind`, so that ids of different runs never collide.
+ */
+export function sessionIdFor(kind: string, applicationId: string, requestId: string, keyId = '', ...more: string[]): Uint8Array {
+  return transcriptHash('opentsm/session-id/v1', ...[kind, applicationId, requestId, keyId, ...more].map((f) => utf8ToBytes(f)));
 }
 
 export const KEY_ID_RE = /^key_[0-9a-f]{32}$/;

@@ -12,6 +12,7 @@
  * is public metadata only (a status word).
  */
 import { Reader, Writer } from '@opentsm/core';
+import { KEY_ID_RE } from './ids.js';
 import type { ChannelMux } from './peer-channel.js';
 
 export type PeerKeyStatus = 'pending' | 'active' | 'failed' | 'unknown';
@@ -60,7 +61,7 @@ export class KeyRecovery {
       const id = r.u32();
       const keyId = new TextDecoder().decode(r.bytes(64));
       r.end();
-      if (!/^key_[0-9a-f]{32}$/.test(keyId)) return;
+      if (!KEY_ID_RE.test(keyId)) return;
       const status = await this.store.keyStatus(keyId);
       this.mux.send(from, RES, new Writer().u32(id).u8(STATUSES.indexOf(status)).finish());
     } catch {

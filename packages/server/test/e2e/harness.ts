@@ -59,7 +59,10 @@ export interface TestCluster {
   admin: CredentialsFile;
   client(opts?: { mode?: 'fan-out' | 'primary'; primary?: number; timeoutMs?: number; credentials?: CredentialsFile }): TsmClient;
   cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  start(player: number): ChildProcess;
+  /** Start a node; `env` adds environment variables for that process only. */
+  start(player: number, env?: Record<string, string>): ChildProcess;
+  /** kill -9 a node, start it again (with `env`), and wait until the cluster is up. */
+  restart(player: number, env?: Record<string, string>): Promise<void>;
   kill(player: number, signal?: NodeJS.Signals): Promise<void>;
   waitReady(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -90,9 +93,10 @@ export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'post
   const admin = readCredentials(r.credentialsFile);
   const procs = new Map<number, ChildProcess>();
   const logs = new Map<number, string>();
-  const start = (p: number) => {
+  const start = (p: number, env: Record<string, string> = {}) => {
     const child = spawn(process.execPath, [...nodeArgs(), 'node', 'start', '--config', join(dir, `node-${p}.json`)], {
       cwd: REPO,
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (d: Buffer) => logs.set(p, (logs.get(p) ?? '') + d.toString());
@@ -129,6 +133,11 @@ export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'post
     cli: (args) => runCli(['--cluster', r.clusterFile, '--credentials', r.credentialsFile, ...args]),
     start,
     kill,
+    restart: async (p, env = {}) => {
+      await kill(p, 'SIGKILL');
+      start(p, env);
+      await tc.waitReady();
+    },
     waitReady: async (t = 30_000) => {
       try {
         await waitForCluster(cluster, t);

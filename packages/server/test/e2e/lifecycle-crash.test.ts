@@ -44,18 +44,6 @@ describe('refresh with a node killed (-9) at any point (SQLite)', () => {
     return versions[0]!;
   };
 
-  const restart = async (victim: number, env: Record<string, string> = {}) => {
-    await tc.kill(victim, 'SIGKILL');
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      tc.start(victim);
-    } finally {
-      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    await tc.waitReady();
-  };
 
   const refreshAttempt = () =>
     tc
@@ -77,9 +65,9 @@ describe('refresh with a node killed (-9) at any point (SQLite)', () => {
     test(`killed at '${point}': ${committed ? 'the new shares everywhere' : 'the old shares everywhere'}`, async () => {
       const v = keyRow(tc, 1, keyId)!.version;
       const victim = PLAYERS[Math.floor(Math.random() * PLAYERS.length)]!;
-      await restart(victim, { NODE_ENV: 'test', OPENTSM_TEST_CRASH_AT: point });
+      await tc.restart(victim, { NODE_ENV: 'test', OPENTSM_TEST_CRASH_AT: point });
       await refreshAttempt();
-      await restart(victim); // it killed itself; start it again without the hook
+      await tc.restart(victim); // it killed itself; start it again without the hook
       const after = await checkUsable(`${point}@${victim}`);
       assert.equal(after, committed ? v + 1 : v, `${point}@${victim}: version ${after} (from ${v})`);
     });

@@ -159,30 +159,18 @@ describe('reshare in a 5-node cluster (SQLite)', () => {
   });
 
   test('a newcomer or a leaving dealer killed (-9) during a reshare: old or new shares everywhere, never a mix', async () => {
-    const restart = async (victim: number, env: Record<string, string> = {}) => {
-      await tc.kill(victim, 'SIGKILL');
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
-      try {
-        tc.start(victim);
-      } finally {
-        for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
-        else process.env[k] = saved[k];
-      }
-      await tc.waitReady();
-    };
     const client = tc.client({ timeoutMs: 15_000 });
     const key = await client.createKey({ scheme: 'frost-secp256k1', threshold: '2-of-3', players: [1, 2, 3] });
     // The newcomer 4 dies right after storing its pending share: every player holds the new share → committed.
-    await restart(4, { NODE_ENV: 'test', OPENTSM_TEST_CRASH_AT: 'pending-stored' });
+    await tc.restart(4, { NODE_ENV: 'test', OPENTSM_TEST_CRASH_AT: 'pending-stored' });
     await client.reshareKey(key.keyId, { threshold: '2-of-3', players: [1, 2, 4] }).catch(() => undefined);
-    await restart(4);
+    await tc.restart(4);
     await checkRows(key.keyId, 2, [1, 2, 4], 2);
     await signEvery(tc.client(), 'frost-secp256k1', key.keyId, key.publicKey, [1, 2, 4], 2);
     // The leaving dealer 4 dies right after its protocol run, before storing anything: nobody can commit → old shares.
-    await restart(4, { NODE_ENV: 'test', OPENTSM_TEST_CRASH_AT: 'session-done' });
+    await tc.restart(4, { NODE_ENV: 'test', OPENTSM_TEST_CRASH_AT: 'session-done' });
     await tc.client({ timeoutMs: 15_000 }).reshareKey(key.keyId, { threshold: '2-of-3', players: [1, 2, 5] }).catch(() => undefined);
-    await restart(4);
+    await tc.restart(4);
     await checkRows(key.keyId, 2, [1, 2, 4], 2);
     await signEvery(tc.client(), 'frost-secp256k1', key.keyId, key.publicKey, [1, 2, 4], 2);
     // Without a crash the same change goes through.

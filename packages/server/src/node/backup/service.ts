@@ -50,6 +50,7 @@ import { StoreError } from '../../store/errors.js';
 import type { BackupRecipientRecord, ExportPolicyRecord } from '../../store/types.js';
 import { createCommitSession } from '../commit-session.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
+import { KEY_ID_RE, sessionIdFor } from '../ids.js';
 import { failureToApi, toKeyInfo, type Caller, type KeyInfo } from '../key-service.js';
 import type { NodeServices } from '../services.js';
 import { SessionFailure } from '../session-runner.js';
@@ -105,10 +106,8 @@ export interface BackupServiceOptions {
   hpkeKeyFile?: string | undefined;
 }
 
-const KEY_ID_RE = /^key_[0-9a-f]{32}$/;
-
 function sessionId(kind: 'export' | 'import-agree' | 'import-refresh' | 'import-commit', applicationId: string, requestId: string, keyId: string): Uint8Array {
-  return transcriptHash('opentsm/session-id/v1', utf8ToBytes(kind), utf8ToBytes(applicationId), utf8ToBytes(requestId), utf8ToBytes(keyId));
+  return sessionIdFor(kind, applicationId, requestId, keyId);
 }
 
 function suiteOf(publicKey: Uint8Array, requested: string | undefined): BackupSuite {

@@ -21,8 +21,6 @@ import {
   isDklsKeyShare,
   publicPackage,
   toHex,
-  transcriptHash,
-  utf8ToBytes,
   type DklsKeyShare,
   type KeyShare,
   type OtSessionGuard,
@@ -30,19 +28,13 @@ import {
 import { nodeDklsPrimitives } from '@opentsm/core/node';
 import { sealShare } from '../../crypto/at-rest.js';
 import { ApiError, badRequest } from '../errors.js';
+import { sessionIdFor } from '../ids.js';
 import { failureToApi, type Caller, type ProtocolDriver, type SignBody, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
 import { SessionFailure } from '../session-runner.js';
 import type { KeyRow } from '../store-port.js';
 
-function sid(kind: string, ...parts: string[]): Uint8Array {
-  return transcriptHash('opentsm/session-id/v1', utf8ToBytes(kind), ...parts.map((p) => utf8ToBytes(p)));
-}
-
 export class DklsService {
-  /** OT-extension session ids seen by this process, per key (the store keeps them all). */
-  private readonly seen = new Map<string, Set<string>>();
-
   constructor(private readonly s: NodeServices) {}
 
   /**
@@ -55,13 +47,10 @@ export class DklsService {
     const reserved = new Set<string>();
     for (const { peer, otSessionId } of ids) {
       const hex = toHex(otSessionId);
-      const key = `${peer}:${hex}`;
-      const seen = this.seen.get(keyId) ?? new Set<string>();
-      this.seen.set(keyId, seen);
-      if (seen.has(key) || !(await this.s.shareStore.recordOtSession(keyId, peer, hex)))
+      // The store's record is the single source of truth (atomic insert; false = used before).
+      if (!(await this.s.shareStore.recordOtSession(keyId, peer, hex)))
         throw new ApiError(409, 'OT_SESSION_REUSED', 'an OT-extension session id of this signing run was used before; refusing to run it again');
-      seen.add(key);
-      reserved.add(key);
+      reserved.add(`${peer}:${hex}`);
     }
     return (peer, otSid) => reserved.delete(`${peer}:${toHex(otSid)}`);
   }
@@ -98,7 +87,7 @@ export class DklsService {
         throw new ApiError(400, 'INVALID_DERIVATION_PATH', e instanceof Error ? e.message : 'invalid derivation path');
       }
     }
-    const sessionId = sid('sign', caller.applicationId, caller.requestId, keyId);
+    const sessionId = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
     try {
       const params = { sessionId, key: share as DklsKeyShare, signers, message: body.message, tweak, primitives: nodeDklsPrimitives };
       const otSessionGuard = await this.reserveOtSessions(keyId, params);
@@ -132,7 +121,7 @@ export class DklsService {
   async refreshOt(caller: Caller, keyId: string): Promise<{ keyId: string; version: number }> {
     const { row, share } = await this.s.keys.loadKey(caller.applicationId, keyId);
     if (row.protocol !== 'dkls23') throw badRequest('UNSUPPORTED_PROTOCOL', `ot-refresh applies to DKLs23 keys (this key uses ${row.protocol})`);
-    const sessionId = sid('dkls-ot-refresh', caller.applicationId, caller.requestId, keyId);
+    const sessionId = sessionIdFor('dkls-ot-refresh', caller.applicationId, caller.requestId, keyId);
     try {
       const next = await this.s.runner.run(createDklsOtRefreshSession({ sessionId, key: share, primitives: nodeDklsPrimitives }));
       const version = row.version + 1;

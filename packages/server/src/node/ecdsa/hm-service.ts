@@ -32,6 +32,7 @@ import {
 } from '@opentsm/core';
 import { openShare, sealShare } from '../../crypto/at-rest.js';
 import { ApiError, badRequest } from '../errors.js';
+import { KEY_ID_RE, sessionIdFor } from '../ids.js';
 import { failureToApi, type Caller, type SignBody, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
 import { createCommitSession } from '../commit-session.js';
@@ -50,10 +51,6 @@ export interface PoolOptions {
 }
 
 const RPC_PRESIGN = 'rpc:presign:req';
-
-function sid(kind: string, ...parts: string[]): Uint8Array {
-  return transcriptHash('opentsm/session-id/v1', utf8ToBytes(kind), ...parts.map((p) => utf8ToBytes(p)));
-}
 
 export class EcdsaHmService {
   private readonly opts: PoolOptions;
@@ -117,7 +114,7 @@ export class EcdsaHmService {
     try {
       for (let done = 0, i = 0; done < body.count; i++) {
         const n = Math.min(256, body.count - done);
-        created += await this.presignAndStore(row, share, players, n, sid('presign', caller.applicationId, caller.requestId, keyId, String(i)));
+        created += await this.presignAndStore(row, share, players, n, sessionIdFor('presign', caller.applicationId, caller.requestId, keyId, String(i)));
         done += n;
       }
     } catch (e) {
@@ -154,7 +151,7 @@ export class EcdsaHmService {
       }
     }
     this.track(row, players);
-    const signSid = sid('sign', caller.applicationId, caller.requestId, keyId);
+    const signSid = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
     let presig: Presignature | undefined;
     const candidates: string[] = [];
     try {
@@ -167,7 +164,7 @@ export class EcdsaHmService {
         }
       }
       const chosen = await this.s.runner.run(
-        createSelectSession({ sessionId: sid('presig-select', caller.applicationId, caller.requestId, keyId), self: this.s.player, parties: players, candidates }),
+        createSelectSession({ sessionId: sessionIdFor('presig-select', caller.applicationId, caller.requestId, keyId), self: this.s.player, parties: players, candidates }),
       );
       for (const id of candidates) if (id !== chosen) this.reserved.delete(id);
       if (chosen !== undefined) {
@@ -179,7 +176,7 @@ export class EcdsaHmService {
         presig = presignatureFromBytes(openShare(this.s.masterKey, { keyId: chosen, player: this.s.player, version: taken.keyVersion }, taken.sealed));
       } else {
         // Fallback: presign one, then sign (the presignature never touches the store).
-        const list = await this.s.runner.run(createPresignSession({ sessionId: sid('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1 }));
+        const list = await this.s.runner.run(createPresignSession({ sessionId: sessionIdFor('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1 }));
         presig = list[0];
         if (!presig) throw new ApiError(500, 'INTERNAL', 'presigning returned nothing');
       }
@@ -246,7 +243,7 @@ export class EcdsaHmService {
       const sessionId = r.fixed(32).slice();
       r.end();
       const players = set.split(',').map(Number);
-      if (!/^key_[0-9a-f]{32}$/.test(keyId) || count < 1 || count > this.opts.batch) return;
+      if (!KEY_ID_RE.test(keyId) || count < 1 || count > this.opts.batch) return;
       const row = await this.s.shareStore.getKeyById(keyId);
       if (!row || row.status !== 'active' || row.protocol !== 'honest-majority') return;
       if (Math.min(...players) !== from || !players.includes(this.s.player)) return;

@@ -4,11 +4,12 @@
  * on them without talking first (checklist A2).
  */
 import { transcriptHash, utf8ToBytes } from '@opentsm/core';
+import { sessionIdFor } from '../ids.js';
 
 export type LifecycleKind = 'refresh' | 'refresh-commit' | 'reshare' | 'reshare-commit';
 
 export function lifecycleSessionId(kind: LifecycleKind, applicationId: string, requestId: string, keyId: string): Uint8Array {
-  return transcriptHash('opentsm/session-id/v1', utf8ToBytes(kind), utf8ToBytes(applicationId), utf8ToBytes(requestId), utf8ToBytes(keyId));
+  return sessionIdFor(kind, applicationId, requestId, keyId);
 }
 
 /**
