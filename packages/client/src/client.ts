@@ -13,6 +13,7 @@
 import { getSuite, isFrostScheme, FROST_SCHEMES, parseDerivationPath, taprootOutputKey } from '@opentsm/core';
 import { HDKey } from '@scure/bip32';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { clientCrypto } from './platform.js';
 import {
   assembleBackupFile,
   assembleExportFile,
@@ -321,7 +322,9 @@ function verifySignature(scheme: KeyScheme, publicKey: string, message: Uint8Arr
   if (!strictHex(signature) || signature.length !== suite.signatureLength * 2) return false;
   if (!strictHex(publicKey) || publicKey.length !== suite.publicKeyLength * 2) return false;
   try {
-    return suite.verify(hexToBytes(signature), message, hexToBytes(publicKey));
+    const sig = hexToBytes(signature);
+    const pk = hexToBytes(publicKey);
+    return clientCrypto().verifySignature(scheme, sig, message, pk) ?? suite.verify(sig, message, pk);
   } catch {
     return false;
   }

@@ -5,3 +5,4 @@
  */
 export * from './auth.js';
 export * from './client.js';
+export { clientCrypto, nobleClientCrypto, useClientCrypto, type ClientCrypto } from './platform.js';

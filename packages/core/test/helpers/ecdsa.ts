@@ -23,6 +23,8 @@ import {
   type Session,
 } from '../../src/index.js';
 import { decodeEnvelope, encodeEnvelope, Reader, Writer } from '../../src/engine/codec.js';
+import { nodeEcdsaHmArithmetic } from '../../src/node/index.js';
+import { nobleEcdsaHmArithmetic, type EcdsaHmArithmetic } from '../../src/protocols/ecdsa-hm/arithmetic.js';
 import { runDkgLocally, runNetwork, type Fault, type InFlight, type NetworkOptions, type NetworkResult } from '../../src/testing/index.js';
 
 export const ECDSA_SCHEMES: readonly EcdsaScheme[] = ['ecdsa-secp256k1', 'ecdsa-p256'];
@@ -44,6 +46,15 @@ export function randomSubset(xs: readonly number[], size: number): number[] {
   const out: number[] = [];
   while (out.length < size) out.push(pool.splice(randInt(0, pool.length - 1), 1)[0]!);
   return out.sort((a, b) => a - b);
+}
+
+/**
+ * The curve back-end of player p unless a test says otherwise: even players use the server
+ * back-end (libsecp256k1 / OpenSSL), odd players noble — so every run, positive or negative,
+ * exercises both back-ends and their interoperability.
+ */
+export function defaultArithmetic(p: PartyId): EcdsaHmArithmetic {
+  return p % 2 === 0 ? nodeEcdsaHmArithmetic : nobleEcdsaHmArithmetic;
 }
 
 const KEYS = new Map<string, KeyShare[]>();
@@ -74,6 +85,8 @@ export interface PresignRunOptions extends NetworkOptions {
   readonly playersFor?: Readonly<Record<PartyId, readonly PartyId[]>>;
   /** Per-player override of the batch size. */
   readonly countFor?: Readonly<Record<PartyId, number>>;
+  /** Curve back-end of every player (default: {@link defaultArithmetic}). */
+  readonly arithmetic?: EcdsaHmArithmetic;
 }
 
 export interface PresignRun {
@@ -85,7 +98,13 @@ export interface PresignRun {
 export function runPresign(keys: readonly KeyShare[], players: readonly PartyId[], count: number, opts: PresignRunOptions = {}): PresignRun {
   const sessionId = opts.sessionId ?? randomBytes(16);
   const sessions = players.map((p) =>
-    createPresignSession({ sessionId, key: shareOf(keys, p), players: opts.playersFor?.[p] ?? players, count: opts.countFor?.[p] ?? count }),
+    createPresignSession({
+      sessionId,
+      key: shareOf(keys, p),
+      players: opts.playersFor?.[p] ?? players,
+      count: opts.countFor?.[p] ?? count,
+      arithmetic: opts.arithmetic ?? defaultArithmetic(p),
+    }),
   );
   return { players, count, res: runNetwork(sessions, opts) };
 }
@@ -127,6 +146,8 @@ export interface SignRunOptions extends NetworkOptions {
   readonly messageFor?: Readonly<Record<PartyId, Uint8Array>>;
   readonly tweakFor?: Readonly<Record<PartyId, bigint>>;
   readonly playersFor?: Readonly<Record<PartyId, readonly PartyId[]>>;
+  /** Curve back-end of every player (default: {@link defaultArithmetic}). */
+  readonly arithmetic?: EcdsaHmArithmetic;
 }
 
 export interface SignRun {
@@ -149,6 +170,7 @@ export function runSign(keys: readonly KeyShare[], presignatures: ReadonlyMap<Pa
       message: opts.messageFor?.[p] ?? message,
       tweak: opts.tweakFor?.[p] ?? opts.tweak ?? 0n,
       players: opts.playersFor?.[p] ?? players,
+      arithmetic: opts.arithmetic ?? defaultArithmetic(p),
     }),
   );
   return { scheme: keys[0]!.scheme as EcdsaScheme, players, message, tweak: opts.tweak ?? 0n, groupKey: keys[0]!.groupKey, res: runNetwork(sessions, opts) };

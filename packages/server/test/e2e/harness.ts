@@ -17,7 +17,9 @@ export const REPO = resolve(new URL('../../../../', import.meta.url).pathname);
 export const CLI = join(REPO, 'packages/server/src/cli/main.ts');
 /** The built CLI (what users run); benchmarks use it (set OPENTSM_HARNESS_DIST=1), tests use the sources. */
 export const CLI_DIST = join(REPO, 'packages/server/dist/cli/main.js');
-const nodeArgs = (): string[] => (process.env.OPENTSM_HARNESS_DIST === '1' ? [CLI_DIST] : ['--conditions=source', '--import', 'tsx', CLI]);
+/** Extra Node.js flags for the node processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark). */
+const extraNodeFlags = (): string[] => (process.env.OPENTSM_HARNESS_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+const nodeArgs = (): string[] => [...extraNodeFlags(), ...(process.env.OPENTSM_HARNESS_DIST === '1' ? [CLI_DIST] : ['--conditions=source', '--import', 'tsx', CLI])];
 export const PG_URL = process.env.OPENTSM_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function portFree(port: number): Promise<boolean> {
@@ -31,7 +33,8 @@ async function portFree(port: number): Promise<boolean> {
 /** A base port such that base+1..base+n and base+101..base+100+n are free. */
 export async function freeBasePort(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 400) * 100;
+    // Below Linux's ephemeral range (32768+), so an outbound connection cannot hold a node's port.
+    const base = 20000 + Math.floor(Math.random() * 120) * 100;
     let ok = true;
     for (let p = 1; p <= n && ok; p++) ok = (await portFree(base + p)) && (await portFree(base + 100 + p));
     if (ok) return base;

@@ -120,7 +120,8 @@ export function encodeWirePoint(P: Point): Uint8Array {
   return P.toBytes(false);
 }
 
-function bytesToBigint(b: Uint8Array): bigint {
+/** Big-endian bytes to an unsigned integer. */
+export function bytesToBigint(b: Uint8Array): bigint {
   let v = 0n;
   for (const x of b) v = (v << 8n) | BigInt(x);
   return v;

@@ -16,6 +16,8 @@ export { createEcdsaSignSession } from './sign-session.js';
 export { ECDSA_HM_MAX_BATCH, ECDSA_HM_PRESIGN_PROTOCOL, ECDSA_HM_SIGN_PROTOCOL, presignContextHash, type PresignParams } from './params.js';
 export { signContextHash, type EcdsaSignParams } from './sign-context.js';
 export type { EcdsaSignature } from './sign-round2.js';
+export { nobleEcdsaHmArithmetic, type EcdsaHmArithmetic, type EcdsaVerifyInput } from './arithmetic.js';
+export { ecdsaCurve, type EcdsaCurve, type Point as EcdsaPoint } from './curve.js';
 export {
   Presignature,
   presignatureBatchDigest,

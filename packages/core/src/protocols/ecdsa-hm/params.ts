@@ -8,6 +8,7 @@ import { Writer } from '../../engine/codec.js';
 import { utf8ToBytes } from '../../math/bytes.js';
 import { transcriptHash } from '../../math/transcript.js';
 import type { KeyShare } from '../key-share.js';
+import { arithmeticOf, type EcdsaHmArithmetic } from './arithmetic.js';
 import { ecdsaHmPlayersNeeded, ecdsaKey, type EcdsaKey } from './key.js';
 
 /** Protocol id of presigning sessions. */
@@ -77,6 +78,8 @@ export interface PresignParams {
   readonly players: readonly PartyId[];
   /** Number of presignatures made by this run (1..ECDSA_HM_MAX_BATCH). */
   readonly count: number;
+  /** Elliptic-curve back-end (default: noble; `nodeEcdsaHmArithmetic` from `@opentsm/core/node` on a server). */
+  readonly arithmetic?: EcdsaHmArithmetic;
 }
 
 export interface PresignContext {
@@ -89,6 +92,7 @@ export interface PresignContext {
   readonly sessionId: Uint8Array;
   /** Context hash every round-1 message must carry. */
   readonly contextHash: Uint8Array;
+  readonly arith: EcdsaHmArithmetic;
 }
 
 /**
@@ -116,5 +120,6 @@ export function presignContext(p: PresignParams): PresignContext {
     count: p.count,
     sessionId,
     contextHash: presignContextHash(key, players, p.count, sessionId),
+    arith: arithmeticOf(p.arithmetic),
   };
 }

@@ -13,7 +13,7 @@
 import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
-import { mulOneTimeSecret, type Point } from './curve.js';
+import type { Point } from './curve.js';
 import { decodeDealing, encodeNonceShares, type Dealing } from './messages.js';
 import type { PresignContext } from './params.js';
 import type { OwnDealing } from './presign-session.js';
@@ -64,7 +64,7 @@ export class PresignRound1 implements Round<Presignature[]> {
       }
       // Zero k_i or a_i: probability ~2^-256 unless the dealings are wrong (C2).
       if (k === 0n || a === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'a nonce or mask share is zero');
-      R.push(mulOneTimeSecret(c, c.G, k)); // constant time: k_i is secret (one-time, curve.ts)
+      R.push(ctx.arith.mulBaseSecret(c, k)); // constant time: k_i is secret (one-time)
       w.push(Fn.add(Fn.mul(a, k), bb));
       secrets.push({ a, d, e });
     }

@@ -15,7 +15,7 @@
 import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
-import { mulOneTimeSecret, type Point } from './curve.js';
+import type { Point } from './curve.js';
 import { interpolatePoints, isConsistent, openingCode, openScalar } from './exponent.js';
 import { decodeNonceShares, encodePoints } from './messages.js';
 import type { PresignContext } from './params.js';
@@ -73,7 +73,7 @@ export class PresignRound2 implements Round<Presignature[]> {
       if (Rb.is0()) throw new ProtocolError(ErrorCode.INVALID_POINT, `presignature ${b}: the nonce point R is the identity`);
       R.push(Rb);
       w.push(openScalar(c, code, views.map((v) => v.w[b]!)));
-      W.push(mulOneTimeSecret(c, Rb, secrets[b]!.a)); // constant time: a_i is secret (one-time, curve.ts)
+      W.push(ctx.arith.mulSecret(c, Rb, secrets[b]!.a)); // constant time: a_i is secret (one-time)
     }
     this.received.clear();
     const Rn = normalizeZ(c.Point, R);

@@ -69,10 +69,10 @@ export class PresignRound3 implements Round<Presignature[]> {
         throw new ProtocolError(ErrorCode.INCONSISTENT_SHARES, `presignature ${b}: the shares W_j = a_j·R are not consistent (not on one degree-t polynomial)`);
       const W = interpolatePoints(c, code, Ws);
       const w = this.w[b]!;
-      // w is public (opened): variable-time multiplication.
-      if (!c.G.multiplyUnsafe(w).equals(W))
-        throw new ProtocolError(ErrorCode.INCONSISTENT_SHARES, `presignature ${b}: the opened w does not match W = a·R (a share w_j of a·k was wrong)`);
       if (w === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, `presignature ${b}: w = a·k is zero`);
+      // w is public (opened): variable-time multiplication.
+      if (!ctx.arith.mulBase(c, w).equals(W))
+        throw new ProtocolError(ErrorCode.INCONSISTENT_SHARES, `presignature ${b}: the opened w does not match W = a·R (a share w_j of a·k was wrong)`);
       const Rbytes = this.R[b]!.toBytes(true);
       const r = rFromCompressed(c, Rbytes);
       if (r === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, `presignature ${b}: r = x(R) mod q is zero`);

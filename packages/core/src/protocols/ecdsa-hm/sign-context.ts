@@ -8,6 +8,7 @@ import { equalBytes, utf8ToBytes } from '../../math/bytes.js';
 import { transcriptHash } from '../../math/transcript.js';
 import type { KeyShare } from '../key-share.js';
 import { bigintToBytes, messageHash, type Point } from './curve.js';
+import { arithmeticOf, type EcdsaHmArithmetic } from './arithmetic.js';
 import { ecdsaKey, type EcdsaKey } from './key.js';
 import { badParams, checkPlayers, checkSessionId, ECDSA_HM_SIGN_PROTOCOL, encodePlayers } from './params.js';
 import type { Presignature } from './presignature.js';
@@ -29,6 +30,8 @@ export interface EcdsaSignParams {
   readonly tweak?: bigint;
   /** The players: exactly the presignature's 2k − 1 players (any order). */
   readonly players: readonly PartyId[];
+  /** Elliptic-curve back-end (default: noble; `nodeEcdsaHmArithmetic` from `@opentsm/core/node` on a server). */
+  readonly arithmetic?: EcdsaHmArithmetic;
 }
 
 export interface SignContext {
@@ -38,6 +41,8 @@ export interface SignContext {
   readonly peers: readonly PartyId[];
   readonly sessionId: Uint8Array;
   readonly presignature: Presignature;
+  /** The message m (verification on some back-ends hashes it again). */
+  readonly message: Uint8Array;
   /** h = bits2int(SHA-256(m)) mod q, non-zero. */
   readonly h: bigint;
   readonly tweak: bigint;
@@ -47,6 +52,7 @@ export interface SignContext {
   readonly publicKeyBytes: Uint8Array;
   /** Hash every round-1 broadcast must carry. */
   readonly contextHash: Uint8Array;
+  readonly arith: EcdsaHmArithmetic;
 }
 
 /**
@@ -84,7 +90,8 @@ export function signContext(p: EcdsaSignParams): SignContext {
   const c = key.curve;
   const tweak = p.tweak ?? 0n;
   if (typeof tweak !== 'bigint' || tweak < 0n || tweak >= c.q) badParams('tweak must be a bigint in [0, q)');
-  const publicKey = tweak === 0n ? key.groupKey : key.groupKey.add(c.G.multiplyUnsafe(tweak));
+  const arith = arithmeticOf(p.arithmetic);
+  const publicKey = tweak === 0n ? key.groupKey : key.groupKey.add(arith.mulBase(c, tweak));
   if (publicKey.is0()) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'the tweaked public key is the identity');
   const h = messageHash(c, p.message);
   // §2.6: refuse h = 0 (the message-dependent mask h·[d] would vanish).
@@ -96,10 +103,12 @@ export function signContext(p: EcdsaSignParams): SignContext {
     peers: players.filter((q) => q !== self),
     sessionId,
     presignature: pre,
+    message: p.message,
     h,
     tweak,
     publicKey,
     publicKeyBytes: tweak === 0n ? key.groupKeyBytes : publicKey.toBytes(true),
     contextHash: signContextHash(key, players, pre.id, h, tweak, sessionId),
+    arith,
   };
 }

@@ -23,7 +23,7 @@
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
 import { lengthPrefixed } from '../../math/transcript.js';
-import { bigintToBytes } from './curve.js';
+import { bigintToBytes, bytesToBigint } from './curve.js';
 import { decodeSignContext, encodeSignatureShare } from './messages.js';
 import { ECDSA_HM_SIGN_PROTOCOL } from './params.js';
 import type { PresignatureSecrets } from './presignature.js';
@@ -65,6 +65,8 @@ export class SignRound1 implements Round<EcdsaSignature> {
     let alpha = sec.alpha;
     let beta = sec.beta;
     let r = pre.r;
+    // The nonce point R (or R'): its y parity gives the recovery id, its x whether x ≥ q.
+    let nonce = { odd: pre.R[0] === 0x03, x: bytesToBigint(pre.R.subarray(1)) };
     if (ctx.tweak !== 0n) {
       const input = lengthPrefixed([
         ctx.publicKeyBytes,
@@ -77,8 +79,9 @@ export class SignRound1 implements Round<EcdsaSignature> {
       ]);
       const delta = c.suite.hashToScalar(input, `${ECDSA_HM_SIGN_PROTOCOL}/rerandomize`);
       if (delta === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'the re-randomisation factor is zero');
-      const Rp = c.decodePoint(pre.R).multiplyUnsafe(delta); // δ and R are public
-      r = Fn.create(Rp.toAffine().x);
+      const Rp = ctx.arith.mul(c, c.decodePoint(pre.R), delta).toAffine(); // δ and R are public
+      nonce = { odd: (Rp.y & 1n) === 1n, x: Rp.x };
+      r = Fn.create(Rp.x);
       if (r === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'r = x(R\') mod q is zero');
       const inv = Fn.inv(delta);
       alpha = Fn.mul(alpha, inv);
@@ -87,6 +90,6 @@ export class SignRound1 implements Round<EcdsaSignature> {
     // §2.4: s_i = h·α_i + r·β_i + e_i, a degree-2t share of k⁻¹·(h + r·x).
     const s = Fn.add(Fn.add(Fn.mul(ctx.h, alpha), Fn.mul(r, beta)), sec.e);
     this.rho.clear();
-    return { out: [{ to: 'all', payload: encodeSignatureShare(s) }], next: new SignRound2(ctx, r, s) };
+    return { out: [{ to: 'all', payload: encodeSignatureShare(s) }], next: new SignRound2(ctx, r, nonce, s) };
   }
 }

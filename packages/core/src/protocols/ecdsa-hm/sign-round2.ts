@@ -16,7 +16,7 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
-import { encodeSignature, verifyWithPoint } from './curve.js';
+import { encodeSignature } from './curve.js';
 import { openingCode, openScalar } from './exponent.js';
 import { decodeSignatureShare } from './messages.js';
 import type { SignContext } from './sign-context.js';
@@ -42,6 +42,8 @@ export class SignRound2 implements Round<EcdsaSignature> {
   constructor(
     private readonly ctx: SignContext,
     private readonly r: bigint,
+    /** The nonce point R of the presignature (R' with a tweak): x and y parity. */
+    private readonly nonce: { readonly x: bigint; readonly odd: boolean },
     ownShare: bigint,
   ) {
     this.expectsBroadcastFrom = ctx.peers;
@@ -66,14 +68,17 @@ export class SignRound2 implements Round<EcdsaSignature> {
       ctx.players.map((p) => this.shares.get(p)!),
     );
     if (s === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'the opened s is zero');
-    if (s > c.halfQ) s = c.q - s;
-    // Verified under y + ε·G, with y's precomputed table (curve.ts).
-    const X = verifyWithPoint(c, ctx.key.verificationKey(), ctx.h, r, s, ctx.tweak);
-    if (X === undefined) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the combined signature does not verify (a signature share was wrong)');
-    // x(X) ≥ q would need recovery id 2 or 3 (probability < 2^-125 on both curves): refuse it.
-    if (X.x >= c.q) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the nonce x-coordinate exceeds the group order (no 0/1 recovery id); sign again with another presignature');
+    // Low-s normalisation: (r, q − s) is the signature of nonce point −R, whose y parity is flipped.
+    const flipped = s > c.halfQ;
+    if (flipped) s = c.q - s;
     const { signature, der } = encodeSignature(c, r, s);
-    const recoveryId = (X.y & 1n) === 1n ? 1 : 0;
+    // Verified under y + ε·G (noble: with y's precomputed table; see arithmetic.ts).
+    const ok = ctx.arith.verify(c, { groupKey: ctx.key.verificationKey(), tweak: ctx.tweak, publicKey: ctx.publicKeyBytes, message: ctx.message, h: ctx.h, r, s, der });
+    if (!ok) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the combined signature does not verify (a signature share was wrong)');
+    // A valid signature's verification point u1·G + u2·y' is ±R (the sign of s): its y parity is the recovery id.
+    // x(R) ≥ q would need recovery id 2 or 3 (probability < 2^-125 on both curves): refuse it.
+    if (this.nonce.x >= c.q) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the nonce x-coordinate exceeds the group order (no 0/1 recovery id); sign again with another presignature');
+    const recoveryId = this.nonce.odd !== flipped ? 1 : 0;
     return { out: [], result: { signature, der, recoveryId, publicKey: ctx.publicKeyBytes } };
   }
 }

@@ -30,6 +30,7 @@ import {
   type KeyShare,
   type Presignature,
 } from '@opentsm/core';
+import { nodeEcdsaHmArithmetic } from '@opentsm/core/node';
 import { openShare, sealShare } from '../../crypto/at-rest.js';
 import { ApiError, badRequest } from '../errors.js';
 import { KEY_ID_RE, sessionIdFor } from '../ids.js';
@@ -90,7 +91,7 @@ export class EcdsaHmService {
 
   /** Run one presigning session and store this node's sealed presignature shares. */
   private async presignAndStore(row: KeyRow, share: KeyShare, players: number[], count: number, sessionId: Uint8Array): Promise<number> {
-    const list = await this.s.runner.run(createPresignSession({ sessionId, key: share, players, count }));
+    const list = await this.s.runner.run(createPresignSession({ sessionId, key: share, players, count, arithmetic: nodeEcdsaHmArithmetic }));
     // The last presigning broadcast (W_j) is not echoed: confirm that every player holds the same
     // batch before pooling it, so a pooled presignature is never missing on another player.
     await this.s.runner.run(
@@ -176,11 +177,11 @@ export class EcdsaHmService {
         presig = presignatureFromBytes(openShare(this.s.masterKey, { keyId: chosen, player: this.s.player, version: taken.keyVersion }, taken.sealed));
       } else {
         // Fallback: presign one, then sign (the presignature never touches the store).
-        const list = await this.s.runner.run(createPresignSession({ sessionId: sessionIdFor('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1 }));
+        const list = await this.s.runner.run(createPresignSession({ sessionId: sessionIdFor('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1, arithmetic: nodeEcdsaHmArithmetic }));
         presig = list[0];
         if (!presig) throw new ApiError(500, 'INTERNAL', 'presigning returned nothing');
       }
-      const res = await this.s.runner.run(createEcdsaSignSession({ sessionId: signSid, key: share, presignature: presig, message: body.message, tweak, players }));
+      const res = await this.s.runner.run(createEcdsaSignSession({ sessionId: signSid, key: share, presignature: presig, message: body.message, tweak, players, arithmetic: nodeEcdsaHmArithmetic }));
       await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: 'ok', detail: { signers: set, protocol: 'honest-majority' } });
       return { keyId, signature: toHex(res.signature), publicKey: toHex(res.publicKey), der: toHex(res.der), recoveryId: res.recoveryId };
     } catch (e) {

@@ -1,0 +1,84 @@
+/**
+ * The SDK's crypto back-ends (src/platform.ts): the Node entry selects node:crypto, whose Ed25519
+ * request signatures are byte-identical to noble's (RFC 8032 is deterministic), and whose
+ * verification of returned signatures agrees with the suites' verifiers on valid, tampered,
+ * high-s and wrong-key signatures, for every scheme it handles.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { getSuite } from '@opentsm/core';
+import { clientCrypto, nobleClientCrypto, signDigest } from '../src/index.node.js';
+import { nodeClientCrypto } from '../src/node-platform.js';
+
+const rnd = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+test('the Node entry selects node:crypto', () => {
+  assert.equal(clientCrypto().name, nodeClientCrypto.name);
+});
+
+test('Ed25519 request signatures: node:crypto and noble give the same bytes, for several keys', () => {
+  for (let i = 0; i < 20; i++) {
+    const sk = rnd(32);
+    const digest = rnd(32);
+    const a = nodeClientCrypto.ed25519Sign(sk, digest);
+    assert.deepEqual(a, nobleClientCrypto.ed25519Sign(sk, digest));
+    assert.ok(ed25519.verify(a, digest, ed25519.getPublicKey(sk)));
+    assert.equal(signDigest('ed25519', hex(sk), digest), hex(a));
+  }
+});
+
+function flip(b: Uint8Array, i: number): Uint8Array {
+  const c = b.slice();
+  c[i]! ^= 1;
+  return c;
+}
+
+test('signature verification agrees with the suites (valid, tampered, wrong key, high s)', () => {
+  const cases: { scheme: string; sign: (m: Uint8Array) => { sig: Uint8Array; pk: Uint8Array; other: Uint8Array; high?: Uint8Array } }[] = [
+    {
+      scheme: 'frost-ed25519',
+      sign: (m) => {
+        const sk = rnd(32);
+        return { sig: ed25519.sign(m, sk), pk: ed25519.getPublicKey(sk), other: ed25519.getPublicKey(rnd(32)) };
+      },
+    },
+    ...([
+      ['ecdsa-secp256k1', secp256k1],
+      ['ecdsa-p256', p256],
+    ] as const).map(([scheme, curve]) => ({
+      scheme,
+      sign: (m: Uint8Array) => {
+        const sk = curve.utils.randomSecretKey();
+        const sig = curve.Signature.fromBytes(curve.sign(m, sk, { prehash: true, lowS: true, format: 'compact' }), 'compact');
+        const high = new curve.Signature(sig.r, curve.Point.Fn.ORDER - sig.s).toBytes('compact');
+        return { sig: sig.toBytes('compact'), pk: curve.getPublicKey(sk, true), other: curve.getPublicKey(curve.utils.randomSecretKey(), true), high };
+      },
+    })),
+  ];
+  for (const { scheme, sign } of cases) {
+    const suite = getSuite(scheme);
+    for (let i = 0; i < 10; i++) {
+      const m = rnd(1 + i * 13);
+      const { sig, pk, other, high } = sign(m);
+      const inputs: [Uint8Array, Uint8Array, Uint8Array, string][] = [
+        [sig, m, pk, 'valid'],
+        [flip(sig, i), m, pk, 'tampered r'],
+        [flip(sig, 40 + i), m, pk, 'tampered s'],
+        [sig, flip(m, 0), pk, 'other message'],
+        [sig, m, other, 'other key'],
+        [sig.subarray(0, 63), m, pk, 'short signature'],
+      ];
+      if (high) inputs.push([high, m, pk, 'high s']);
+      for (const [s, msg, key, what] of inputs) {
+        const fast = nodeClientCrypto.verifySignature(scheme, s, msg, key);
+        assert.equal(fast, suite.verify(s, msg, key), `${scheme}: ${what}`);
+      }
+      assert.equal(nodeClientCrypto.verifySignature(scheme, sig, m, pk), true, `${scheme}: valid verifies`);
+    }
+  }
+  assert.equal(nodeClientCrypto.verifySignature('frost-secp256k1', rnd(64), rnd(3), rnd(33)), undefined, 'other schemes: the suite decides');
+});
