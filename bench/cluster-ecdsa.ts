@@ -1,18 +1,38 @@
 /**
- * Cluster benchmark of ECDSA (3 nodes on loopback). Honest-majority (t = 1, all 3 players sign):
- * online signing latency with a full presignature pool (p50/p99), and sustained signatures/s with
- * 16 concurrent clients while the nodes refill the pool in the background. DKLs23 2-of-3: signing
- * latency and one key generation.
+ * Cluster benchmark of ECDSA (3 nodes on loopback, plus the SDK, all in one machine). Honest-majority
+ * (t = 1, all 3 players sign): online signing latency with a full presignature pool (p50/p99), and
+ * sustained signatures/s with 16 concurrent clients (one SDK instance, fan-out) while the nodes
+ * refill the pool in the background — with the pool sized for sustained load (node config
+ * `presignPool` {target 128, low 64, batch 32}, docs/operations.md). The row also reports the CPU
+ * time per signature of each node process and of the client process, and how many signatures
+ * had to presign inline because the pool was empty. DKLs23 2-of-3: signing latency and one key
+ * generation.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { percentile, round, type BenchRow } from './lib.js';
 import { startCluster } from '../packages/server/test/e2e/harness.js';
 
 const enc = new TextEncoder();
+const POOL = { target: 128, low: 64, batch: 32 };
+
+/** CPU time (user + system, ms) of a process so far, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+async function inlinePresignatures(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^tsm_presignatures_total\{use="inline"\} (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
 
 export async function benchClusterEcdsa(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const tc = await startCluster({ nodes: 3, sessionTimeoutMs: 30_000 });
+  const tc = await startCluster({ nodes: 3, sessionTimeoutMs: 30_000, presignPool: POOL });
   try {
     const c = tc.client({ timeoutMs: 60_000 });
     for (const scheme of ['ecdsa-secp256k1', 'ecdsa-p256'] as const) {
@@ -29,6 +49,10 @@ export async function benchClusterEcdsa(): Promise<BenchRow[]> {
       rows.push({ suite: scheme, op: 'cluster online sign, full pool (fan-out)', threshold: '2-of-3', impl: 'opentsm', runs: t.length, median_ms: round(percentile(t, 50)), p99_ms: round(percentile(t, 99)) });
       if (scheme !== 'ecdsa-secp256k1') continue;
       await c.presign({ keyId: key.keyId, count: 200 });
+      const pids = tc.cluster.nodes.map((n) => Number(execFileSync('pgrep', ['-f', `${tc.dir}/node-${n.player}.json`]).toString().trim().split('\n')[0]));
+      const nodeCpu0 = pids.map(processCpuMs);
+      const inline0 = await inlinePresignatures(tc.cluster.nodes[0]!.apiUrl);
+      const clientCpu0 = process.cpuUsage();
       const seconds = 10;
       const deadline = performance.now() + seconds * 1000;
       let n = 0;
@@ -44,16 +68,21 @@ export async function benchClusterEcdsa(): Promise<BenchRow[]> {
           }
         }),
       );
+      const clientCpu = process.cpuUsage(clientCpu0);
+      const nodeCpu = pids.map((pid, i) => processCpuMs(pid) - nodeCpu0[i]!);
+      const inline = (await inlinePresignatures(tc.cluster.nodes[0]!.apiUrl)) - inline0;
       lat.sort((a, b) => a - b);
       rows.push({
         suite: scheme,
-        op: 'cluster sign throughput 16 clients (pool refilling)',
+        op: `cluster sign throughput 16 clients (pool ${POOL.target}/${POOL.low}/${POOL.batch}, refilling)`,
         threshold: '2-of-3',
         impl: 'opentsm',
         runs: lat.length,
         median_ms: round(percentile(lat, 50)),
         p99_ms: round(percentile(lat, 99)),
         signatures_per_s: round(n / seconds),
+        cpu_ms_per_signature: `nodes ${nodeCpu.map((t) => (t / n).toFixed(2)).join(' / ')}, client ${((clientCpu.user + clientCpu.system) / 1000 / n).toFixed(2)}`,
+        inline_presign: `${inline} of ${n}`,
       });
     }
     // DKLs23 2-of-3 (issue bar: cluster signing p50 ≤ 150 ms on loopback).

@@ -11,6 +11,9 @@
  * - `@silencelaboratories/dkls-wasm-ll-node` 1.1.2 (DKLs23, WASM): 2-of-3 signing by both signing
  *   parties in this process (pre-signature rounds, last message, combine), key generation outside
  *   the timing; secp256k1 only (the package has no P-256).
+ * Every OpenTSM row is measured with both curve back-ends (protocols/ecdsa-hm/arithmetic.ts):
+ * `opentsm (noble)` — pure TypeScript, what browsers run — and `opentsm (server)` — the node's
+ * back-end, libsecp256k1 (WASM) for secp256k1 and OpenSSL for P-256.
  * Keys come from our DKG (runDkgLocally) and are made once per configuration.
  *
  * Columns: median_ms / p99_ms are wall-clock times per operation (bench/lib.ts convention);
@@ -22,6 +25,8 @@
 import { KeygenSession, Keyshare, Message, SignSession } from '@silencelaboratories/dkls-wasm-ll-node';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { createEcdsaSignSession, createPresignSession, ECDSA_SCHEMES, randomBytes, type KeyShare, type PartyId, type Presignature } from '@opentsm/core';
+import { nodeEcdsaHmArithmetic } from '@opentsm/core/node';
+import { nobleEcdsaHmArithmetic, type EcdsaHmArithmetic } from '@opentsm/core';
 import { runDkgLocally, runNetwork } from '@opentsm/core/testing';
 import { performance } from 'node:perf_hooks';
 import { percentile, round, type BenchRow } from './lib.js';
@@ -38,18 +43,23 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`benchmark sanity check failed: ${what}`);
 }
 
-function presign(keys: readonly KeyShare[], count: number): Map<PartyId, Presignature[]> {
+const BACKENDS: readonly { impl: string; arithmetic: EcdsaHmArithmetic }[] = [
+  { impl: 'opentsm (noble)', arithmetic: nobleEcdsaHmArithmetic },
+  { impl: 'opentsm (server)', arithmetic: nodeEcdsaHmArithmetic },
+];
+
+function presign(keys: readonly KeyShare[], count: number, arithmetic: EcdsaHmArithmetic): Map<PartyId, Presignature[]> {
   const players = keys.map((k) => k.self);
   const sessionId = randomBytes(16);
-  const res = runNetwork(keys.map((key) => createPresignSession({ sessionId, key, players, count })));
+  const res = runNetwork(keys.map((key) => createPresignSession({ sessionId, key, players, count, arithmetic })));
   check(res.results.size === keys.length, 'every presigning session finished');
   return res.results;
 }
 
-function sign(keys: readonly KeyShare[], presigs: ReadonlyMap<PartyId, Presignature>, message: Uint8Array, tweak = 0n): void {
+function sign(keys: readonly KeyShare[], presigs: ReadonlyMap<PartyId, Presignature>, message: Uint8Array, arithmetic: EcdsaHmArithmetic, tweak = 0n): void {
   const players = keys.map((k) => k.self);
   const sessionId = randomBytes(16);
-  const res = runNetwork(keys.map((key) => createEcdsaSignSession({ sessionId, key, presignature: presigs.get(key.self)!, message, players, tweak })));
+  const res = runNetwork(keys.map((key) => createEcdsaSignSession({ sessionId, key, presignature: presigs.get(key.self)!, message, players, tweak, arithmetic })));
   check(res.results.size === keys.length, 'every signing session finished');
 }
 
@@ -57,7 +67,7 @@ function sign(keys: readonly KeyShare[], presigs: ReadonlyMap<PartyId, Presignat
 function presignaturePool(keys: readonly KeyShare[], needed: number): () => Map<PartyId, Presignature> {
   const sets: Map<PartyId, Presignature>[] = [];
   while (sets.length < needed) {
-    const batch = presign(keys, Math.min(256, needed - sets.length));
+    const batch = presign(keys, Math.min(256, needed - sets.length), nodeEcdsaHmArithmetic);
     const n = batch.get(keys[0]!.self)!.length;
     for (let i = 0; i < n; i++) sets.push(new Map([...batch].map(([p, ps]) => [p, ps[i]!])));
   }
@@ -149,26 +159,29 @@ async function benchDkls(): Promise<BenchRow> {
 
 export async function benchEcdsaHm(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const totals: { scheme: string; threshold: string; total1: number; totalAmortised: number }[] = [];
+  const totals: { scheme: string; threshold: string; impl: string; total1: number; totalAmortised: number }[] = [];
   const messages = () => randomBytes(32);
   for (const scheme of ECDSA_SCHEMES) {
     for (const [k, n] of QUORUMS) {
       const keys = runDkgLocally(scheme, k, n).slice(0, 2 * k - 1);
       const threshold = `${k}-of-${n}`;
-      const base = { suite: scheme, threshold, impl: 'opentsm', players: `${keys.length} players` };
-      const p1 = await timedRow({ ...base, op: 'presign (batch 1)' }, () => presign(keys, 1), RUNS, WARMUP);
-      const pb = await timedRow({ ...base, op: `presign (batch ${BATCH}, per presignature)` }, () => presign(keys, BATCH), 10, 2, BATCH);
-      const pool = presignaturePool(keys, 2 * (RUNS + WARMUP));
-      const on = await timedRow({ ...base, op: 'online sign (share + combine + verify)' }, () => sign(keys, pool(), messages()), RUNS, WARMUP);
-      const tweak = 0x1234567890abcdefn;
-      const onT = await timedRow({ ...base, op: 'online sign with a tweak (re-randomised)' }, () => sign(keys, pool(), messages(), tweak), RUNS, WARMUP);
-      rows.push(p1, pb, on, onT);
-      totals.push({
-        scheme,
-        threshold,
-        total1: round(Number(p1.cpu_ms) + Number(on.cpu_ms)),
-        totalAmortised: round(Number(pb.cpu_ms) + Number(on.cpu_ms)),
-      });
+      for (const { impl, arithmetic } of BACKENDS) {
+        const base = { suite: scheme, threshold, impl, players: `${keys.length} players` };
+        const p1 = await timedRow({ ...base, op: 'presign (batch 1)' }, () => presign(keys, 1, arithmetic), RUNS, WARMUP);
+        const pb = await timedRow({ ...base, op: `presign (batch ${BATCH}, per presignature)` }, () => presign(keys, BATCH, arithmetic), 10, 2, BATCH);
+        const pool = presignaturePool(keys, 2 * (RUNS + WARMUP));
+        const on = await timedRow({ ...base, op: 'online sign (share + combine + verify)' }, () => sign(keys, pool(), messages(), arithmetic), RUNS, WARMUP);
+        const tweak = 0x1234567890abcdefn;
+        const onT = await timedRow({ ...base, op: 'online sign with a tweak (re-randomised)' }, () => sign(keys, pool(), messages(), arithmetic, tweak), RUNS, WARMUP);
+        rows.push(p1, pb, on, onT);
+        totals.push({
+          scheme,
+          threshold,
+          impl,
+          total1: round(Number(p1.cpu_ms) + Number(on.cpu_ms)),
+          totalAmortised: round(Number(pb.cpu_ms) + Number(on.cpu_ms)),
+        });
+      }
     }
   }
   const dkls = await benchDkls();
@@ -179,7 +192,7 @@ export async function benchEcdsaHm(): Promise<BenchRow[]> {
       suite: t.scheme,
       op,
       threshold: t.threshold,
-      impl: 'opentsm',
+      impl: t.impl,
       runs: RUNS,
       median_ms: NaN,
       p99_ms: NaN,

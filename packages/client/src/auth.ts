@@ -12,7 +12,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { clientCrypto } from './platform.js';
+import { clientPlatform } from './platform.js';
 
 /** Signature algorithms an application key may use. */
 export const APPLICATION_KEY_ALGORITHMS = ['ed25519', 'p256'] as const;
@@ -291,7 +291,7 @@ export function signDigest(algorithm: ApplicationKeyAlgorithm, privateKeyHex: st
   try {
     const sig =
       algorithm === 'ed25519'
-        ? clientCrypto().ed25519Sign(sk, digest)
+        ? clientPlatform().ed25519Sign(sk, digest)
         : p256.sign(digest, sk, { prehash: false, lowS: true, format: 'compact' });
     return bytesToHex(sig);
   } finally {

@@ -13,7 +13,7 @@
 import { getSuite, isFrostScheme, FROST_SCHEMES, parseDerivationPath, taprootOutputKey } from '@opentsm/core';
 import { HDKey } from '@scure/bip32';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { clientCrypto } from './platform.js';
+import { AnswerTooLargeError, clientPlatform, type HttpExchangeRequest, type HttpExchangeResponse } from './platform.js';
 import {
   assembleBackupFile,
   assembleExportFile,
@@ -324,7 +324,7 @@ function verifySignature(scheme: KeyScheme, publicKey: string, message: Uint8Arr
   try {
     const sig = hexToBytes(signature);
     const pk = hexToBytes(publicKey);
-    return clientCrypto().verifySignature(scheme, sig, message, pk) ?? suite.verify(sig, message, pk);
+    return clientPlatform().verifySignature(scheme, sig, message, pk) ?? suite.verify(sig, message, pk);
   } catch {
     return false;
   }
@@ -384,11 +384,20 @@ function parseHealth(v: unknown, node: number): HealthInfo {
 }
 
 /** The body as UTF-8 text, refusing more than `limit` bytes. */
+/** The HTTP exchange on a fetch implementation (browsers, or a caller's own fetch). Redirects are refused. */
+async function fetchExchange(f: typeof fetch, url: string, req: HttpExchangeRequest): Promise<HttpExchangeResponse> {
+  const init: RequestInit = { method: req.method, headers: req.headers, signal: req.signal, redirect: 'error' };
+  if (req.body) init.body = new Uint8Array(req.body);
+  // Called unbound on purpose: browsers refuse `fetch` invoked with a foreign `this`.
+  const res = await f(url, init);
+  return { status: res.status, text: await readLimited(res, req.limit) };
+}
+
 async function readLimited(res: Response, limit: number): Promise<string> {
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > limit) {
     await res.body?.cancel();
-    throw new TsmError('INVALID_RESPONSE', 'answer too large');
+    throw new AnswerTooLargeError('answer too large');
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -400,7 +409,7 @@ async function readLimited(res: Response, limit: number): Promise<string> {
     total += value.length;
     if (total > limit) {
       await reader.cancel();
-      throw new TsmError('INVALID_RESPONSE', 'answer too large');
+      throw new AnswerTooLargeError('answer too large');
     }
     chunks.push(value);
   }
@@ -539,7 +548,7 @@ export class TsmClient {
   /** Derived public keys by key id and path (bounded). */
   readonly #childCache = new Map<string, string>();
   readonly #credentials: ApplicationCredentials;
-  readonly #fetch: (input: string, init: RequestInit) => Promise<Response>;
+  readonly #exchange: (url: string, req: HttpExchangeRequest) => Promise<HttpExchangeResponse>;
 
   constructor(options: TsmClientOptions) {
     if (!isRecord(options)) throw invalidArgument('missing options');
@@ -570,10 +579,13 @@ export class TsmClient {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw invalidArgument('timeoutMs must be a positive integer');
     this.timeoutMs = timeoutMs;
-    const f = options.fetch ?? globalThis.fetch;
-    if (typeof f !== 'function') throw invalidArgument('no fetch implementation available');
-    // Called unbound on purpose: browsers refuse `fetch` invoked with a foreign `this`.
-    this.#fetch = (input, init) => f(input, init);
+    const platformExchange = clientPlatform().httpExchange;
+    if (options.fetch === undefined && platformExchange !== undefined) this.#exchange = platformExchange;
+    else {
+      const f = options.fetch ?? globalThis.fetch;
+      if (typeof f !== 'function') throw invalidArgument('no fetch implementation available');
+      this.#exchange = (url, req) => fetchExchange(f, url, req);
+    }
   }
 
   static #origin(url: unknown, player: number): string {
@@ -620,12 +632,9 @@ export class TsmClient {
     let status: number;
     let text: string;
     try {
-      const init: RequestInit = { method, headers, signal: ac.signal, redirect: 'error' };
-      if (body) init.body = body;
-      const res = await this.#fetch(node.origin + path, init);
-      status = res.status;
-      text = await readLimited(res, MAX_RESPONSE_BYTES);
+      ({ status, text } = await this.#exchange(node.origin + path, { method, headers, body, signal: ac.signal, limit: MAX_RESPONSE_BYTES }));
     } catch (e) {
+      if (e instanceof AnswerTooLargeError) throw new TsmError('INVALID_RESPONSE', `node #${player}: answer too large`, { node: player, culprits: [player] });
       if (e instanceof TsmError) throw new TsmError(e.code, `node #${player}: ${e.message}`, { node: player, culprits: [player] });
       if (timedOut) throw new TsmError('TIMEOUT', `node #${player} did not answer within ${this.timeoutMs} ms`, { node: player, nodes: [player] });
       if (signal?.aborted) throw new TsmError('ABORTED', `request to node #${player} cancelled`, { node: player });

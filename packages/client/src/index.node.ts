@@ -1,10 +1,11 @@
 /**
  * @opentsm/client on Node (the package's "node" export condition): the same API as index.ts,
- * with request signing and signature verification on OpenSSL / libsecp256k1 (node-platform.ts).
+ * with request signing and signature verification on OpenSSL / libsecp256k1 and HTTP on node:http
+ * with keep-alive (node-platform.ts).
  */
-import { nodeClientCrypto } from './node-platform.js';
-import { useClientCrypto } from './platform.js';
+import { nodePlatform } from './node-platform.js';
+import { useClientPlatform } from './platform.js';
 
-useClientCrypto(nodeClientCrypto);
+useClientPlatform(nodePlatform);
 
 export * from './index.js';

@@ -5,4 +5,4 @@
  */
 export * from './auth.js';
 export * from './client.js';
-export { clientCrypto, nobleClientCrypto, useClientCrypto, type ClientCrypto } from './platform.js';
+export { clientPlatform, portablePlatform, useClientPlatform, AnswerTooLargeError, type ClientPlatform, type HttpExchangeRequest, type HttpExchangeResponse } from './platform.js';

@@ -10,22 +10,22 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { getSuite } from '@opentsm/core';
-import { clientCrypto, nobleClientCrypto, signDigest } from '../src/index.node.js';
-import { nodeClientCrypto } from '../src/node-platform.js';
+import { clientPlatform, portablePlatform, signDigest } from '../src/index.node.js';
+import { nodePlatform } from '../src/node-platform.js';
 
 const rnd = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 test('the Node entry selects node:crypto', () => {
-  assert.equal(clientCrypto().name, nodeClientCrypto.name);
+  assert.equal(clientPlatform().name, nodePlatform.name);
 });
 
 test('Ed25519 request signatures: node:crypto and noble give the same bytes, for several keys', () => {
   for (let i = 0; i < 20; i++) {
     const sk = rnd(32);
     const digest = rnd(32);
-    const a = nodeClientCrypto.ed25519Sign(sk, digest);
-    assert.deepEqual(a, nobleClientCrypto.ed25519Sign(sk, digest));
+    const a = nodePlatform.ed25519Sign(sk, digest);
+    assert.deepEqual(a, portablePlatform.ed25519Sign(sk, digest));
     assert.ok(ed25519.verify(a, digest, ed25519.getPublicKey(sk)));
     assert.equal(signDigest('ed25519', hex(sk), digest), hex(a));
   }
@@ -74,11 +74,50 @@ test('signature verification agrees with the suites (valid, tampered, wrong key,
       ];
       if (high) inputs.push([high, m, pk, 'high s']);
       for (const [s, msg, key, what] of inputs) {
-        const fast = nodeClientCrypto.verifySignature(scheme, s, msg, key);
+        const fast = nodePlatform.verifySignature(scheme, s, msg, key);
         assert.equal(fast, suite.verify(s, msg, key), `${scheme}: ${what}`);
       }
-      assert.equal(nodeClientCrypto.verifySignature(scheme, sig, m, pk), true, `${scheme}: valid verifies`);
+      assert.equal(nodePlatform.verifySignature(scheme, sig, m, pk), true, `${scheme}: valid verifies`);
     }
   }
-  assert.equal(nodeClientCrypto.verifySignature('frost-secp256k1', rnd(64), rnd(3), rnd(33)), undefined, 'other schemes: the suite decides');
+  assert.equal(nodePlatform.verifySignature('frost-secp256k1', rnd(64), rnd(3), rnd(33)), undefined, 'other schemes: the suite decides');
+});
+
+test('node:http exchange: body and headers sent, status and text returned, redirects not followed, size limit, abort', async () => {
+  const { createServer } = await import('node:http');
+  const seen: { method?: string; body?: string; header?: string } = {};
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/echo') {
+        Object.assign(seen, { method: req.method, body: Buffer.concat(chunks).toString(), header: req.headers['x-test'] });
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+      } else if (req.url === '/redirect') res.writeHead(302, { location: '/echo' }).end();
+      else if (req.url === '/big-declared') res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000));
+      else if (req.url === '/big-chunked') {
+        res.writeHead(200);
+        for (let i = 0; i < 10; i++) res.write('y'.repeat(1000));
+        res.end();
+      } else if (req.url === '/slow') setTimeout(() => res.end('late'), 2000);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const ex = nodePlatform.httpExchange!;
+  const signal = new AbortController().signal;
+  try {
+    const r = await ex(`${base}/echo`, { method: 'POST', headers: { 'x-test': 'v' }, body: new TextEncoder().encode('{"a":1}'), signal, limit: 1000 });
+    assert.deepEqual(r, { status: 201, text: '{"ok":true}' });
+    assert.deepEqual(seen, { method: 'POST', body: '{"a":1}', header: 'v' });
+    assert.equal((await ex(`${base}/redirect`, { method: 'GET', headers: {}, signal, limit: 1000 })).status, 302);
+    for (const p of ['/big-declared', '/big-chunked'])
+      await assert.rejects(ex(`${base}${p}`, { method: 'GET', headers: {}, signal, limit: 1000 }), (e: Error) => e.name === 'AnswerTooLargeError');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(ex(`${base}/slow`, { method: 'GET', headers: {}, signal: ac.signal, limit: 1000 }));
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });

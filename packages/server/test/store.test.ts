@@ -178,7 +178,11 @@ for (const backend of backends) {
         const keyId = uid('key');
         await store.insertPendingKey({ keyId, applicationId: app, scheme: 'ecdsa-secp256k1', threshold: 2, parties: [1, 2, 3] });
         const items = [0, 1, 2].map((i) => ({ presigId: `${keyId}-p${i}`, sealed: Uint8Array.of(i, 9, 9) }));
-        await store.putPresignatures(keyId, 1, '1,2,3', items);
+        assert.equal(await store.putPresignatures(keyId, 1, '1,2,3', items), 0, 'a pending key gets no presignatures');
+        await store.activateKey(keyId, { publicKey: 'ee'.repeat(33), sealedShare: share(1), version: 1 });
+        assert.equal(await store.putPresignatures(keyId, 2, '1,2,3', items), 0, 'a batch for another key version is stale');
+        assert.equal(await store.countPresignatures(keyId, '1,2,3'), 0);
+        assert.equal(await store.putPresignatures(keyId, 1, '1,2,3', items), 3);
         assert.equal(await store.countPresignatures(keyId, '1,2,3'), 3);
         assert.equal(await store.countPresignatures(keyId, '1,2'), 0);
         assert.deepEqual(await store.listPresignatureIds(keyId, '1,2,3', 2), [`${keyId}-p0`, `${keyId}-p1`]);
@@ -498,7 +502,10 @@ describe('SQLite clean-stop marker', () => {
       b.db.close();
       const c = await openSqliteStore(path);
       assert.equal(c.uncleanStart, true);
-      await c.putPresignatures('key_x', 1, '1,2,3', [{ presigId: 'p1', sealed: Uint8Array.of(1) }]);
+      await c.createApplication({ applicationId: 'app_x', name: 'x', algorithm: 'ed25519', publicKey: 'ab'.repeat(32), role: 'app' });
+      await c.insertPendingKey({ keyId: 'key_x', applicationId: 'app_x', scheme: 'ecdsa-secp256k1', threshold: 2, parties: [1, 2, 3] });
+      await c.activateKey('key_x', { publicKey: 'ee'.repeat(33), sealedShare: Uint8Array.of(1, 2, 3), version: 1 });
+      assert.equal(await c.putPresignatures('key_x', 1, '1,2,3', [{ presigId: 'p1', sealed: Uint8Array.of(1) }]), 1);
       assert.equal(await c.purgeAllPresignatures(), 1);
       assert.equal(await c.countPresignatures('key_x', '1,2,3'), 0);
       await c.close();

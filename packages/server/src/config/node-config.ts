@@ -26,7 +26,15 @@ export interface NodeConfig {
   /** A session whose peers do not answer fails after this long (default 30 s). */
   readonly sessionTimeoutMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Honest-majority ECDSA presignature pool per (key, player set) in use: the set's leader
+   * refills it to `target` in batches of `batch` once it drops below `low`. Default
+   * { target: 32, low: 16, batch: 16 }; raise it for keys with a sustained signing rate.
+   */
+  readonly presignPool: { readonly target: number; readonly low: number; readonly batch: number };
 }
+
+export const DEFAULT_PRESIGN_POOL = { target: 32, low: 16, batch: 16 } as const;
 
 function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -66,6 +74,20 @@ export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
   const level = r.logLevel ?? 'info';
   if (!(LEVELS as readonly unknown[]).includes(level)) bad(`logLevel must be one of ${LEVELS.join(', ')}`);
   if (r.storeSchema !== undefined && (typeof r.storeSchema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(r.storeSchema))) bad('storeSchema must be a lower-case SQL identifier');
+  let presignPool: NodeConfig['presignPool'] = DEFAULT_PRESIGN_POOL;
+  if (r.presignPool !== undefined) {
+    if (!isObj(r.presignPool)) bad('presignPool must be {target, low, batch}');
+    const o = r.presignPool as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => !['target', 'low', 'batch'].includes(k));
+    if (unknown.length > 0) bad(`presignPool: unknown field(s) ${unknown.join(', ')}`);
+    const int = (k: 'target' | 'low' | 'batch', min: number, max: number): number => {
+      const v = o[k] ?? DEFAULT_PRESIGN_POOL[k];
+      if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) bad(`presignPool.${k} must be an integer ${min}..${max}`);
+      return v as number;
+    };
+    presignPool = { target: int('target', 1, 10_000), low: int('low', 0, 10_000), batch: int('batch', 1, 256) };
+    if (presignPool.low > presignPool.target) bad('presignPool.low must not exceed presignPool.target');
+  }
   return {
     version: 1,
     player: r.player as number,
@@ -79,6 +101,7 @@ export function parseNodeConfig(raw: unknown, baseDir: string): NodeConfig {
     ...(r.hpkeKeyFile !== undefined ? { hpkeKeyFile: p(r.hpkeKeyFile, 'hpkeKeyFile') } : {}),
     sessionTimeoutMs: timeout as number,
     logLevel: level as NodeConfig['logLevel'],
+    presignPool,
   };
 }
 

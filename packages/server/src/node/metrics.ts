@@ -43,6 +43,12 @@ export class NodeMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly presignatures = new Counter({
+    name: 'tsm_presignatures_total',
+    help: 'Honest-majority ECDSA presignatures: made for the pool (made), signed from the pool (pool), or made inline because the pool was empty (inline)',
+    labelNames: ['use'] as const,
+    registers: [this.registry],
+  });
   readonly peersUp = new Gauge({
     name: 'tsm_peers_up',
     help: 'Peers whose channel is connected',

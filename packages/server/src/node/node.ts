@@ -96,10 +96,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     metrics,
     log: log0,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    keyLocks: new Set(),
   };
   // Feature modules: one line each.
   const routes: RouteModule[] = [];
-  const hm = new EcdsaHmService(services);
+  const hm = new EcdsaHmService(services, config.presignPool);
   keys.registerSigner('honest-majority', hm.sign);
   routes.push(ecdsaHmRoutes(hm));
   routes.push(lifecycleModule(services));

@@ -1,33 +1,38 @@
 /**
  * Presignature selection: before an honest-majority ECDSA signature, the 2t+1 players agree on
- * which stored presignature to use. Each broadcasts a few candidate ids it holds (and has reserved
- * for this request); the agreed id is the smallest id every player listed. None in common →
- * `undefined` (the caller falls back to presign-then-sign).
+ * which stored presignature to use. The set's leader (its lowest player) proposes a few ids it
+ * holds and has reserved for this request — it never proposes one id to two requests at once —
+ * and every other player lists the ids it holds that no other in-flight request of its own has
+ * chosen. The agreed id is the leader's first proposal that every player listed; none →
+ * `undefined` (the caller falls back to presign-then-sign). Leader-proposed ids keep concurrent
+ * requests apart even when they reach the nodes in different orders (each node sees its own
+ * order; only the leader's matters). A lying leader can at worst make players choose different
+ * ids (the signing context then differs and the run aborts) or one already chosen (the atomic
+ * take refuses it): a presignature is still used at most once.
  *
  * One broadcast round on the core engine (sender, session and duplicate checks included; the
  * ids are public — they are hashes of the presigning session id and index).
  */
-import { ErrorCode, ProtocolError, Reader, Session, Writer, type InboundMessage, type Round } from '@opentsm/core';
+import { ErrorCode, parseHex, ProtocolError, Reader, Session, toHex, Writer, type InboundMessage, type Round } from '@opentsm/core';
 
-const MAX_CANDIDATES = 16;
-const ID_RE = /^[0-9a-f]{16,128}$/;
+/** Most ids in one list (the u8 count). */
+export const MAX_SELECT_IDS = 255;
+/** Presignature ids are 32-byte hashes; they travel as raw bytes (u8 count ‖ count × 32 bytes). */
+const ID_BYTES = 32;
+const ID_RE = /^[0-9a-f]{64}$/;
 
 function encode(ids: readonly string[]): Uint8Array {
   const w = new Writer().u8(ids.length);
-  for (const id of ids) w.bytes(new TextEncoder().encode(id));
+  for (const id of ids) w.fixed(parseHex(id, ID_BYTES));
   return w.finish();
 }
 
-function decode(payload: Uint8Array, from: number): string[] {
+/** Malformed → the Reader's MALFORMED_MESSAGE; the engine names the sender as the culprit. */
+function decode(payload: Uint8Array): string[] {
   const r = new Reader(payload);
   const n = r.u8();
-  if (n > MAX_CANDIDATES) throw new ProtocolError(ErrorCode.MALFORMED_MESSAGE, 'too many candidates', [from]);
   const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = new TextDecoder().decode(r.bytes(128));
-    if (!ID_RE.test(id)) throw new ProtocolError(ErrorCode.MALFORMED_MESSAGE, 'malformed presignature id', [from]);
-    ids.push(id);
-  }
+  for (let i = 0; i < n; i++) ids.push(toHex(r.fixed(ID_BYTES)));
   r.end();
   return ids;
 }
@@ -38,30 +43,39 @@ class SelectRound implements Round<string | undefined> {
   private readonly lists = new Map<number, string[]>();
   constructor(
     readonly expectsBroadcastFrom: readonly number[],
-    private readonly mine: readonly string[],
-  ) {}
+    self: number,
+    mine: readonly string[],
+    private readonly leader: number,
+  ) {
+    this.lists.set(self, [...mine]);
+  }
   verify(msg: InboundMessage): void {
-    decode(msg.payload, msg.from);
+    decode(msg.payload);
   }
   store(msg: InboundMessage): void {
-    this.lists.set(msg.from, decode(msg.payload, msg.from));
+    this.lists.set(msg.from, decode(msg.payload));
   }
   finalize() {
-    let common = new Set(this.mine);
-    for (const l of this.lists.values()) common = new Set(l.filter((x) => common.has(x)));
-    const chosen = [...common].sort()[0];
+    const proposals = this.lists.get(this.leader) ?? [];
+    const others = [...this.lists].filter(([p]) => p !== this.leader).map(([, l]) => new Set(l));
+    const chosen = proposals.find((id) => others.every((l) => l.has(id)));
     return { out: [], result: chosen };
   }
 }
 
-export function createSelectSession(opts: { sessionId: Uint8Array; self: number; parties: readonly number[]; candidates: readonly string[] }): Session<string | undefined> {
-  const mine = opts.candidates.slice(0, MAX_CANDIDATES);
+/**
+ * `candidates`: the leader's proposals (reserved by the caller), or a follower's available ids
+ * (at most {@link MAX_SELECT_IDS}; more are cut). `leader` must be one of `parties`.
+ */
+export function createSelectSession(opts: { sessionId: Uint8Array; self: number; parties: readonly number[]; leader: number; candidates: readonly string[] }): Session<string | undefined> {
+  if (!opts.parties.includes(opts.leader)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'the leader is not one of the parties');
+  const mine = opts.candidates.slice(0, MAX_SELECT_IDS);
   for (const id of mine) if (!ID_RE.test(id)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'malformed presignature id');
   return new Session<string | undefined>({
     sessionId: opts.sessionId,
-    protocol: 'presig-select/v1',
+    protocol: 'presig-select/v2',
     self: opts.self,
     parties: opts.parties,
-    start: () => ({ out: [{ to: 'all', payload: encode(mine) }], next: new SelectRound(opts.parties.filter((p) => p !== opts.self), mine) }),
+    start: () => ({ out: [{ to: 'all', payload: encode(mine) }], next: new SelectRound(opts.parties.filter((p) => p !== opts.self), opts.self, mine, opts.leader) }),
   });
 }

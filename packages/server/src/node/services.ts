@@ -32,4 +32,10 @@ export interface NodeServices {
   readonly metrics: NodeMetrics;
   readonly log: NodeLogger;
   readonly sessionTimeoutMs: number;
+  /**
+   * Keys with a lifecycle run or its resolution in progress on this node (refresh, reshare): the
+   * lifecycle module adds and removes them; background work on a key (presignature refill)
+   * leaves a locked key alone.
+   */
+  readonly keyLocks: Set<string>;
 }

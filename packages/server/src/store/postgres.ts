@@ -321,12 +321,16 @@ export class PostgresStore implements ShareStore {
 
   // ---- presignatures, OT sessions, bans ----
 
-  async putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<void> {
+  async putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<number> {
     checkId(keyId, 'keyId');
     checkId(players, 'players');
     const at = Date.now();
-    await this.#transaction(async (c) => {
+    return this.#transaction(async (c) => {
+      // FOR SHARE: a concurrent refresh's UPDATE of the key waits for this transaction (and then deletes the batch).
+      const key = (await this.#query(SQL.presignatureKeyVersionLocked, [keyId], c)).rows[0];
+      if (key === undefined || num(key, 'version') !== keyVersion) return 0;
       for (const it of items) await this.#query(SQL.insertPresignature, [checkId(it.presigId, 'presigId'), keyId, players, keyVersion, Buffer.from(it.sealed), at], c);
+      return items.length;
     });
   }
 

@@ -47,6 +47,8 @@ export const SQL = {
     `WHERE key_id = ? AND status = 'active' AND version = ?`,
   getKey: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ? AND application_id = ? AND status = 'active'`,
   getKeyById: `SELECT ${KEY_COLS} FROM keys WHERE key_id = ?`,
+  presignatureKeyVersion: `SELECT version FROM keys WHERE key_id = ? AND status = 'active'`,
+  presignatureKeyVersionLocked: `SELECT version FROM keys WHERE key_id = ? AND status = 'active' FOR SHARE`,
   insertPresignature: `INSERT INTO presignatures (presig_id, key_id, players, key_version, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
   takePresignature: `DELETE FROM presignatures WHERE presig_id = ? AND key_id = ? RETURNING sealed, key_version, players`,
   listPresignatureIds: `SELECT presig_id FROM presignatures WHERE key_id = ? AND players = ? ORDER BY created_at, presig_id LIMIT ?`,

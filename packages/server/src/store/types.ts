@@ -317,8 +317,13 @@ export interface ShareStore {
   getKey(applicationId: string, keyId: string): Promise<KeyRecord | undefined>;
   /** Any key by id, whatever its application and status (internal use: protocol sessions, admin). */
   getKeyById(keyId: string): Promise<KeyRecord | undefined>;
-  /** Store a batch of sealed presignatures of a key for one player set (sorted, comma-separated). */
-  putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<void>;
+  /**
+   * Store a batch of sealed presignatures of a key for one player set (sorted, comma-separated),
+   * in one transaction, only if the key is active at `keyVersion` (a refresh, reshare or restore
+   * that committed meanwhile deleted the pool: the batch is stale). Returns how many were stored
+   * (0 for a stale batch).
+   */
+  putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<number>;
   /**
    * Atomically delete and return one presignature (single use: the caller releases its signature
    * share only after this committed). `undefined` if it does not exist (already used).

@@ -72,7 +72,9 @@ export interface TestCluster {
   logs(player: number): string;
 }
 
-export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'postgres'; sessionTimeoutMs?: number } = {}): Promise<TestCluster> {
+export async function startCluster(
+  o: { nodes?: number; store?: 'sqlite' | 'postgres'; sessionTimeoutMs?: number; presignPool?: { target: number; low: number; batch: number } } = {},
+): Promise<TestCluster> {
   const n = o.nodes ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'opentsm-e2e-'));
   const base = await freeBasePort(n);
@@ -84,11 +86,12 @@ export async function startCluster(o: { nodes?: number; store?: 'sqlite' | 'post
     basePort: base,
     ...(o.store === 'postgres' ? { store: PG_URL, storeSchema: `${schemaTag}_n{n}` } : {}),
   });
-  if (o.sessionTimeoutMs) {
+  if (o.sessionTimeoutMs || o.presignPool) {
     const { readFileSync, writeFileSync } = await import('node:fs');
     for (const f of r.nodeConfigs) {
       const c = JSON.parse(readFileSync(f, 'utf8'));
-      c.sessionTimeoutMs = o.sessionTimeoutMs;
+      if (o.sessionTimeoutMs) c.sessionTimeoutMs = o.sessionTimeoutMs;
+      if (o.presignPool) c.presignPool = o.presignPool;
       writeFileSync(f, JSON.stringify(c));
     }
   }

@@ -31,27 +31,30 @@ import {
   type Presignature,
 } from '@opentsm/core';
 import { nodeEcdsaHmArithmetic } from '@opentsm/core/node';
+import { DEFAULT_PRESIGN_POOL } from '../../config/node-config.js';
 import { openShare, sealShare } from '../../crypto/at-rest.js';
 import { ApiError, badRequest } from '../errors.js';
 import { KEY_ID_RE, sessionIdFor } from '../ids.js';
 import { failureToApi, type Caller, type SignBody, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
 import { createCommitSession } from '../commit-session.js';
-import { createSelectSession } from '../select-session.js';
+import { createSelectSession, MAX_SELECT_IDS } from '../select-session.js';
 import type { KeyRow } from '../store-port.js';
 
 export interface PoolOptions {
   /** Presignatures kept ready per (key, player set). Default 32. */
   target: number;
-  /** Refill when the pool drops below this. Default 8. */
+  /** Refill when the pool drops below this. Default 16. */
   low: number;
   /** Presignatures made per presigning session. Default 16. */
   batch: number;
-  /** Background refill period, ms. Default 500. */
+  /** Background refill check period, ms (the leader also refills as soon as a signature takes the pool below `low`). Default 500. */
   intervalMs: number;
 }
 
 const RPC_PRESIGN = 'rpc:presign:req';
+/** Ids the set leader proposes per signature. */
+const PROPOSALS = 4;
 
 export class EcdsaHmService {
   private readonly opts: PoolOptions;
@@ -61,12 +64,13 @@ export class EcdsaHmService {
   private readonly inUse = new Map<string, { keyId: string; applicationId: string; players: number[] }>();
   private readonly refilling = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly s: NodeServices,
     opts: Partial<PoolOptions> = {},
   ) {
-    this.opts = { target: 32, low: 8, batch: 16, intervalMs: 500, ...opts };
+    this.opts = { ...DEFAULT_PRESIGN_POOL, intervalMs: 500, ...opts };
     s.mux.route(RPC_PRESIGN, (from, _ch, payload) => void this.onPresignRequest(from, payload));
   }
 
@@ -102,8 +106,10 @@ export class EcdsaHmService {
       sealed: sealShare(this.s.masterKey, { keyId: p.idHex, player: this.s.player, version: row.version }, presignatureToBytes(p)),
     }));
     for (const p of list) p.discard();
-    await this.s.shareStore.putPresignatures(row.keyId, row.version, players.join(','), items);
-    return items.length;
+    // Stored only if the key is still at this version (a refresh or reshare deletes the pool).
+    const stored = await this.s.shareStore.putPresignatures(row.keyId, row.version, players.join(','), items);
+    this.s.metrics.presignatures.inc({ use: 'made' }, stored);
+    return stored;
   }
 
   /** `POST /v1/keys/:id/presign`: fill the pool of (key, players) by `count`. */
@@ -138,6 +144,14 @@ export class EcdsaHmService {
     if (!this.inUse.has(k)) this.inUse.set(k, { keyId: row.keyId, applicationId: row.applicationId, players });
   }
 
+  /** Leader of (key, players): start a refill now unless one runs (it checks the level itself). */
+  private kick(applicationId: string, keyId: string, players: number[]): void {
+    const k = `${keyId}|${players.join(',')}`;
+    if (this.refilling.has(k) || Math.min(...players) !== this.s.player) return;
+    this.refilling.add(k);
+    void this.refill(applicationId, keyId, players).finally(() => this.refilling.delete(k));
+  }
+
   /** Signer for keys whose protocol is `honest-majority` (registered with the KeyService). */
   sign = async (caller: Caller, row: KeyRow, share: KeyShare, body: SignBody): Promise<SignResult> => {
     const players = this.checkPlayers(row, body.players);
@@ -154,43 +168,61 @@ export class EcdsaHmService {
     this.track(row, players);
     const signSid = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
     let presig: Presignature | undefined;
-    const candidates: string[] = [];
+    /** Ids this request holds in `reserved` (released when it ends, whatever happens). */
+    const held: string[] = [];
+    const hold = (id: string): void => {
+      this.reserved.add(id);
+      held.push(id);
+    };
     try {
-      // 1. Agree on a presignature every player holds (reserved here so no concurrent request offers it).
-      for (const id of await this.s.shareStore.listPresignatureIds(keyId, set, 8 + this.reserved.size)) {
-        if (candidates.length >= 4) break;
-        if (!this.reserved.has(id)) {
-          this.reserved.add(id);
+      // 1. Agree on a presignature every player holds (select-session.ts): the leader proposes
+      //    ids reserved for this request, the others list what they hold and have not promised.
+      const leader = players[0]!;
+      const candidates: string[] = [];
+      if (this.s.player === leader) {
+        for (const id of await this.s.shareStore.listPresignatureIds(keyId, set, PROPOSALS + this.reserved.size)) {
+          if (candidates.length >= PROPOSALS) break;
+          if (this.reserved.has(id)) continue;
+          hold(id);
           candidates.push(id);
         }
+      } else {
+        for (const id of await this.s.shareStore.listPresignatureIds(keyId, set, MAX_SELECT_IDS)) if (!this.reserved.has(id)) candidates.push(id);
       }
       const chosen = await this.s.runner.run(
-        createSelectSession({ sessionId: sessionIdFor('presig-select', caller.applicationId, caller.requestId, keyId), self: this.s.player, parties: players, candidates }),
+        createSelectSession({ sessionId: sessionIdFor('presig-select', caller.applicationId, caller.requestId, keyId), self: this.s.player, parties: players, leader, candidates }),
       );
-      for (const id of candidates) if (id !== chosen) this.reserved.delete(id);
       if (chosen !== undefined) {
+        if (this.s.player !== leader) {
+          // Only a lying leader proposes an id another request here has already chosen.
+          if (this.reserved.has(chosen)) throw new ApiError(409, 'PRESIGNATURE_USED', 'the selected presignature is already in use by another request');
+          hold(chosen);
+        }
         // 2. Consume: delete it durably BEFORE any signature share can leave this node.
         const taken = await this.s.shareStore.takePresignature(keyId, chosen);
-        this.reserved.delete(chosen);
         if (!taken) throw new ApiError(409, 'PRESIGNATURE_USED', 'the selected presignature was already used');
         if (taken.keyVersion !== row.version) throw new ApiError(409, 'PRESIGNATURE_STALE', 'the selected presignature belongs to an older version of the key');
+        this.s.metrics.presignatures.inc({ use: 'pool' });
         presig = presignatureFromBytes(openShare(this.s.masterKey, { keyId: chosen, player: this.s.player, version: taken.keyVersion }, taken.sealed));
       } else {
         // Fallback: presign one, then sign (the presignature never touches the store).
         const list = await this.s.runner.run(createPresignSession({ sessionId: sessionIdFor('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1, arithmetic: nodeEcdsaHmArithmetic }));
         presig = list[0];
         if (!presig) throw new ApiError(500, 'INTERNAL', 'presigning returned nothing');
+        this.s.metrics.presignatures.inc({ use: 'inline' });
       }
+      this.kick(row.applicationId, keyId, players);
       const res = await this.s.runner.run(createEcdsaSignSession({ sessionId: signSid, key: share, presignature: presig, message: body.message, tweak, players, arithmetic: nodeEcdsaHmArithmetic }));
       await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: 'ok', detail: { signers: set, protocol: 'honest-majority' } });
       return { keyId, signature: toHex(res.signature), publicKey: toHex(res.publicKey), der: toHex(res.der), recoveryId: res.recoveryId };
     } catch (e) {
-      for (const id of candidates) this.reserved.delete(id);
       presig?.discard();
       const api = failureToApi(e);
       this.s.metrics.errors.inc({ code: api.code });
       await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: api.code }).catch(() => undefined);
       throw api;
+    } finally {
+      for (const id of held) this.reserved.delete(id);
     }
   };
 
@@ -198,11 +230,7 @@ export class EcdsaHmService {
 
   start(): void {
     const tick = async () => {
-      for (const [k, v] of this.inUse) {
-        if (this.refilling.has(k) || Math.min(...v.players) !== this.s.player) continue;
-        this.refilling.add(k);
-        void this.refill(v.applicationId, v.keyId, v.players).finally(() => this.refilling.delete(k));
-      }
+      for (const v of this.inUse.values()) this.kick(v.applicationId, v.keyId, v.players);
       this.timer = setTimeout(() => void tick(), this.opts.intervalMs);
       this.timer.unref();
     };
@@ -211,23 +239,30 @@ export class EcdsaHmService {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.inUse.clear();
   }
 
-  /** Leader: top up the pool when it is low, with the other players joining on request. */
+  /**
+   * Leader: once the pool is below `low`, make batches until it reaches `target` (the other
+   * players join on request), so the pool keeps up with a sustained signing rate.
+   */
   private async refill(applicationId: string, keyId: string, players: number[]): Promise<void> {
     try {
       const set = players.join(',');
-      const level = await this.s.shareStore.countPresignatures(keyId, set);
+      let level = await this.s.shareStore.countPresignatures(keyId, set);
       if (level >= this.opts.low) return;
-      if (!players.every((p) => p === this.s.player || this.s.mux.isConnected(p))) return;
-      const { row, share } = await this.s.keys.loadKey(applicationId, keyId);
-      const count = Math.min(this.opts.batch, this.opts.target - level);
-      const sessionId = randomBytes(32);
-      const req = new Writer().bytes(utf8ToBytes(keyId)).bytes(utf8ToBytes(set)).u16(count).fixed(sessionId).finish();
-      for (const p of players) if (p !== this.s.player) this.s.mux.send(p, RPC_PRESIGN, req);
-      await this.presignAndStore(row, share, players, count, sessionId);
+      while (level < this.opts.target && !this.stopped && !this.s.keyLocks.has(keyId)) {
+        if (!players.every((p) => p === this.s.player || this.s.mux.isConnected(p))) return;
+        const { row, share } = await this.s.keys.loadKey(applicationId, keyId);
+        const count = Math.min(this.opts.batch, this.opts.target - level);
+        const sessionId = randomBytes(32);
+        const req = new Writer().bytes(utf8ToBytes(keyId)).bytes(utf8ToBytes(set)).u16(count).fixed(sessionId).finish();
+        for (const p of players) if (p !== this.s.player) this.s.mux.send(p, RPC_PRESIGN, req);
+        if ((await this.presignAndStore(row, share, players, count, sessionId)) === 0) return; // the key changed meanwhile
+        level = await this.s.shareStore.countPresignatures(keyId, set);
+      }
     } catch (e) {
       this.s.log.warn({ keyId, err: e instanceof Error ? e.message : 'error' }, 'presignature refill failed');
     }
@@ -246,7 +281,7 @@ export class EcdsaHmService {
       const players = set.split(',').map(Number);
       if (!KEY_ID_RE.test(keyId) || count < 1 || count > this.opts.batch) return;
       const row = await this.s.shareStore.getKeyById(keyId);
-      if (!row || row.status !== 'active' || row.protocol !== 'honest-majority') return;
+      if (!row || row.status !== 'active' || row.protocol !== 'honest-majority' || this.s.keyLocks.has(keyId)) return;
       if (Math.min(...players) !== from || !players.includes(this.s.player)) return;
       const kr: KeyRow = { ...row, parties: [...row.parties], publicKey: row.publicKey ?? '', createdAt: new Date(row.createdAt).toISOString() };
       this.checkPlayers(kr, players);

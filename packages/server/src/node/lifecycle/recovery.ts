@@ -52,18 +52,21 @@ export interface LifecycleRecoveryDeps {
   readonly onPackage: (from: number, payload: Uint8Array) => void;
   /** How long to wait for one peer's answer (default 2000 ms). */
   readonly answerTimeoutMs?: number;
+  /** The node's key locks (NodeServices.keyLocks); a private set when omitted. */
+  readonly locks?: Set<string>;
 }
 
 export class LifecycleRecovery {
   private nextId = 1;
   private readonly waiting = new Map<number, { peer: number; resolve: (a: PeerAnswer) => void }>();
   /** Keys with a run (or a resolution) in progress on this node. */
-  private readonly locks = new Set<string>();
+  private readonly locks: Set<string>;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = true;
 
   constructor(private readonly d: LifecycleRecoveryDeps) {
+    this.locks = d.locks ?? new Set();
     d.mux.route(RPC_PREFIX, (from, channel, payload) => {
       if (channel === REQ) void this.answer(from, payload);
       else if (channel === RES) this.onAnswer(from, payload);

@@ -107,6 +107,7 @@ export class LifecycleService {
       mux: s.mux,
       store: s.shareStore,
       log: s.log,
+      locks: s.keyLocks,
       onPackage: (from, payload) => this.inbox.deliver(from, payload),
       onCommitted: async (p) => {
         this.s.keys.invalidate(p.keyId);
