@@ -17,7 +17,7 @@ const ALL = [1, 2, 3, 4, 5];
 describe('reshare in a 5-node cluster (SQLite)', () => {
   let tc: TestCluster;
   before(async () => {
-    tc = await startCluster({ nodes: 5, store: 'sqlite', sessionTimeoutMs: 5000, presignPool: { target: 8, low: 4, batch: 8 } });
+    tc = await startCluster({ nodes: 5, store: 'sqlite', sessionTimeoutMs: 15000, presignPool: { target: 8, low: 4, batch: 8 } });
   });
   after(async () => {
     await tc?.stop();
