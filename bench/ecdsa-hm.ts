@@ -4,7 +4,7 @@
  * CPU of all players. Rows per curve and key (2-of-3: 3 players, t = 1; 3-of-5: 5 players, t = 2):
  * - `presign (batch 1)`: one ecdsa-hm-presign/v1 run making one presignature.
  * - `presign (batch 32, per presignature)`: one run making 32, time divided by 32.
- * - `online sign`: one ecdsa-hm-sign/v1 run with a ready presignature (context round, shares,
+ * - `online sign`: one ecdsa-hm-sign/v2 run with a ready presignature (context round, shares,
  *   combination, verification on every player). `online sign (tweak)`: the same with a key tweak
  *   (re-randomised presignature).
  * - `total per signature`: presign (batch 1) + online sign, and the amortised variant.

@@ -384,9 +384,11 @@ function parseHealth(v: unknown, node: number): HealthInfo {
 }
 
 /** The body as UTF-8 text, refusing more than `limit` bytes. */
-/** The HTTP exchange on a fetch implementation (browsers, or a caller's own fetch). Redirects are refused. */
+/** The HTTP exchange on a fetch implementation (browsers, or a caller's own fetch). Redirects are not followed. */
 async function fetchExchange(f: typeof fetch, url: string, req: HttpExchangeRequest): Promise<HttpExchangeResponse> {
-  const init: RequestInit = { method: req.method, headers: req.headers, signal: req.signal, redirect: 'error' };
+  // Redirects are never followed, as on the node:http path: the 3xx is returned as the answer (in browsers
+  // an opaque redirect, status 0) and #call turns it into one error.
+  const init: RequestInit = { method: req.method, headers: req.headers, signal: req.signal, redirect: 'manual' };
   if (req.body) init.body = new Uint8Array(req.body);
   // Called unbound on purpose: browsers refuse `fetch` invoked with a foreign `this`.
   const res = await f(url, init);
@@ -649,6 +651,12 @@ export class TsmClient {
     } catch {
       json = undefined;
     }
+    if (status === 0 || (status >= 300 && status < 400))
+      throw new TsmError('INVALID_RESPONSE', `node #${player} answered with a redirect${status > 0 ? ` (HTTP ${status})` : ''}, which the SDK does not follow: check the node's url`, {
+        ...(status > 0 ? { status } : {}),
+        node: player,
+        culprits: [player],
+      });
     if (status >= 200 && status < 300) {
       if (json === undefined)
         throw new TsmError('INVALID_RESPONSE', `node #${player} returned a non-JSON answer`, { status, node: player, culprits: [player] });
@@ -848,7 +856,11 @@ export class TsmClient {
       if (key.keyId !== keyId) throw new TsmError('INVALID_RESPONSE', `node #${node} returned another key`, { node, culprits: [node] });
       return key;
     };
-    if (this.mode === 'primary') return this.#viaPrimary('GET', path, undefined, (v, p) => check(parseKeyInfo(v, p), p));
+    if (this.mode === 'primary') {
+      const key = await this.#viaPrimary('GET', path, undefined, (v, p) => check(parseKeyInfo(v, p), p));
+      this.#keyCache.set(keyId, key);
+      return key;
+    }
     const outcomes = await this.#broadcast(this.players, 'GET', path, undefined, (v, p) => check(parseKeyInfo(v, p), p));
     const notFound = outcomes.filter((o) => o.error?.code === 'KEY_NOT_FOUND').map((o) => o.player);
     const ok = this.#tolerateTransport(outcomes, 1, (e) => e.code === 'KEY_NOT_FOUND');
@@ -917,7 +929,13 @@ export class TsmClient {
 
     if (this.mode === 'primary') {
       const payload = requested ? { message: messageHex, players: requested, ...withPath } : { message: messageHex, ...withPath };
-      const r = await this.#viaPrimary('POST', path, payload, parseSignResult);
+      let r: SignResult;
+      try {
+        r = await this.#viaPrimary('POST', path, payload, parseSignResult);
+      } catch (e) {
+        this.#keyCache.delete(keyId);
+        throw e;
+      }
       if (!valid(r)) throw new TsmError('INVALID_SIGNATURE', `the signature returned by node #${this.primary} does not verify under key ${keyId}`, { node: this.primary });
       return r;
     }
@@ -1125,7 +1143,11 @@ export class TsmClient {
     return { ...results[0]!.value, pool: Math.min(...results.map((r) => r.value.pool)) };
   }
 
-  /** Honest-majority ECDSA: each node's presignature pool level for a key (nodes that do not answer are omitted). */
+  /**
+   * Honest-majority ECDSA: each node's presignature pool level for a key. Nodes that are unreachable
+   * or time out are omitted (at least one must answer); any other error is thrown, except "key not
+   * found" from a node that does not hold the key (checked with getKey).
+   */
   async presignaturePool(keyId: string, players?: number[]): Promise<{ player: number; pool: number }[]> {
     checkKeyId(keyId);
     const q = players ? `?players=${checkPlayers(players, 'players').join(',')}` : '';
@@ -1134,7 +1156,10 @@ export class TsmClient {
       return v.pool;
     };
     const outcomes = await this.#broadcast(this.players, 'GET', `/v1/keys/${keyId}/presignatures${q}`, undefined, parse);
-    return outcomes.filter((o) => o.error === undefined).map((o) => ({ player: o.player, pool: o.value as number }));
+    // Only when some node denies the key: which nodes hold it (a player of the key must not deny it).
+    const holders = outcomes.some((o) => o.error?.code === 'KEY_NOT_FOUND') ? (await this.getKey(keyId)).players : [];
+    const ok = this.#tolerateTransport(outcomes, 1, (e, p) => e.code === 'KEY_NOT_FOUND' && !holders.includes(p));
+    return ok.map((o) => ({ player: o.player, pool: o.value }));
   }
 
   /** Registered applications (admin role). */

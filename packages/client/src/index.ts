@@ -5,4 +5,6 @@
  */
 export * from './auth.js';
 export * from './client.js';
-export { clientPlatform, portablePlatform, useClientPlatform, AnswerTooLargeError, type ClientPlatform, type HttpExchangeRequest, type HttpExchangeResponse } from './platform.js';
+// useClientPlatform stays internal (index.node.ts imports it directly): a public hook would see every
+// application's private key.
+export { clientPlatform, portablePlatform, AnswerTooLargeError, type ClientPlatform, type HttpExchangeRequest, type HttpExchangeResponse } from './platform.js';

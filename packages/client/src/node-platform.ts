@@ -5,7 +5,7 @@
  * from `@opentsm/core/node` (OpenSSL / libsecp256k1), and HTTP on node:http / node:https with
  * keep-alive connections (several times less CPU per request than the global fetch).
  */
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { nodeVerifySignature } from '@opentsm/core/node';
@@ -13,17 +13,35 @@ import { AnswerTooLargeError, type ClientPlatform, type HttpExchangeRequest, typ
 
 /** PKCS#8 DER prefix of an Ed25519 private key (RFC 8410 §7); the 32-byte seed follows. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-/** The last key used (an SDK instance signs with one application key; the KeyObject holds it as the credentials do). */
-let last: { id: string; key: KeyObject } | undefined;
+/** Most KeyObjects kept (a process may run a few clients with different application keys). */
+export const ED25519_KEY_CACHE_SIZE = 8;
+/**
+ * Recently used signing keys, least recently used first, keyed by SHA-256 of the secret (the secret
+ * itself is not kept as a string; the KeyObject holds it as the credentials do).
+ */
+const keyCache = new Map<string, KeyObject>();
 
 function ed25519Key(sk: Uint8Array): KeyObject {
-  const id = Buffer.from(sk).toString('base64');
-  if (last?.id !== id) {
+  const id = createHash('sha256').update(sk).digest('base64');
+  let key = keyCache.get(id);
+  if (key !== undefined) {
+    keyCache.delete(id);
+  } else {
     const der = Buffer.concat([ED25519_PKCS8_PREFIX, sk]);
-    last = { id, key: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) };
-    der.fill(0);
+    try {
+      key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    } finally {
+      der.fill(0);
+    }
+    if (keyCache.size >= ED25519_KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
   }
-  return last.key;
+  keyCache.set(id, key);
+  return key;
+}
+
+/** For tests: how many signing keys are cached. */
+export function ed25519KeyCacheSize(): number {
+  return keyCache.size;
 }
 
 const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };

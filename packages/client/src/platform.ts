@@ -56,7 +56,10 @@ export function clientPlatform(): ClientPlatform {
   return current;
 }
 
-/** Select the implementation (the Node entry does this when it loads). */
+/**
+ * Select the implementation (the Node entry does this when it loads). Internal: not exported by the
+ * package, since the implementation receives every application's private key.
+ */
 export function useClientPlatform(p: ClientPlatform): void {
   current = p;
 }

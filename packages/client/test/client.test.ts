@@ -263,15 +263,18 @@ void test('primary mode: one node, x-tsm-mode: primary, the result is still veri
   assert.deepEqual(await c.createKey({ scheme: 'frost-ed25519', threshold: '2-of-3' }), KEY);
   const res = await c.sign({ keyId: KEY_ID, message: MESSAGE });
   assert.equal(res.signature, SIGNATURE);
+  // The key's description is cached in primary mode too: a second signature costs one request.
+  assert.equal((await c.sign({ keyId: KEY_ID, message: MESSAGE })).signature, SIGNATURE);
   assert.equal(nodes[0]!.requests.length + nodes[2]!.requests.length, 0, 'only the primary is contacted');
   const reqs = nodes[1]!.requests;
-  assert.deepEqual(reqs.map((r) => `${r.method} ${r.url}`), ['POST /v1/keys', `GET /v1/keys/${KEY_ID}`, `POST /v1/keys/${KEY_ID}/sign`]);
+  assert.deepEqual(reqs.map((r) => `${r.method} ${r.url}`), ['POST /v1/keys', `GET /v1/keys/${KEY_ID}`, `POST /v1/keys/${KEY_ID}/sign`, `POST /v1/keys/${KEY_ID}/sign`]);
   for (const r of reqs) {
     assert.equal(r.headers['x-tsm-mode'], 'primary');
     assert.ok(verifies(r));
   }
   assert.deepEqual(JSON.parse(reqs[0]!.body.toString()), { scheme: 'frost-ed25519', threshold: '2-of-3' });
   assert.deepEqual(JSON.parse(reqs[2]!.body.toString()), { message: hex(MESSAGE) });
+  assert.deepEqual(JSON.parse(reqs[3]!.body.toString()), { message: hex(MESSAGE) });
   signature = frost.sign(new TextEncoder().encode('not this'));
   await assert.rejects(c.sign({ keyId: KEY_ID, message: MESSAGE }), isTsm('INVALID_SIGNATURE', (e) => assert.equal(e.node, 2)));
 });
@@ -371,4 +374,86 @@ void test('a node answering with an oversized or non-JSON body → INVALID_RESPO
   const c = client(nodes);
   await assert.rejects(c.createKey({ scheme: 'frost-ed25519', threshold: '2-of-2' }), isTsm('INVALID_RESPONSE', (e) => assert.equal(e.node, 2)));
   await assert.rejects(c.getKey(KEY_ID), isTsm('INVALID_RESPONSE', (e) => assert.deepEqual(e.culprits, [2])));
+});
+
+void test('primary mode: a failed signature forgets the cached key (the next one describes it again)', async (t) => {
+  let fail = true;
+  const nodes = await cluster(t, 1, (p) => ({
+    ...signingCluster(() => SIGNATURE)(p),
+    [`POST /v1/keys/${KEY_ID}/sign`]: () => (fail ? error(409, 'LIFECYCLE_IN_PROGRESS') : { status: 200, body: { keyId: KEY_ID, signature: SIGNATURE, publicKey: KEY.publicKey } }),
+  }));
+  const c = client(nodes, { mode: 'primary', primary: 1 });
+  assert.deepEqual(await c.getKey(KEY_ID), KEY);
+  await assert.rejects(c.sign({ keyId: KEY_ID, message: MESSAGE }), isTsm('LIFECYCLE_IN_PROGRESS'));
+  fail = false;
+  assert.equal((await c.sign({ keyId: KEY_ID, message: MESSAGE })).signature, SIGNATURE);
+  const get = `GET /v1/keys/${KEY_ID}`;
+  const sign = `POST /v1/keys/${KEY_ID}/sign`;
+  assert.deepEqual(nodes[0]!.requests.map((r) => `${r.method} ${r.url}`), [get, sign, get, sign]);
+});
+
+void test('presignaturePool: skips only unreachable nodes and non-holders; other errors are thrown', async (t) => {
+  const HM: KeyInfo = { ...KEY, scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority', players: [1, 2, 3], publicKey: '02' + '11'.repeat(32) };
+  const poolPath = `GET /v1/keys/${KEY_ID}/presignatures`;
+  let node3: () => Reply = () => ({ status: 200, body: { keyId: KEY_ID, players: [1, 2, 3], pool: 7 } });
+  const nodes = await cluster(t, 4, (p) => ({
+    [`GET /v1/keys/${KEY_ID}`]: () => (p === 4 ? error(404, 'KEY_NOT_FOUND') : { status: 200, body: HM }),
+    [poolPath]: () => (p === 4 ? error(404, 'KEY_NOT_FOUND') : p === 3 ? node3() : { status: 200, body: { keyId: KEY_ID, players: [1, 2, 3], pool: 10 + p } }),
+  }));
+  const c = client(nodes);
+  // Node 4 does not hold the key: its "not found" is tolerated (after checking who holds it).
+  assert.deepEqual(await c.presignaturePool(KEY_ID), [
+    { player: 1, pool: 11 },
+    { player: 2, pool: 12 },
+    { player: 3, pool: 7 },
+  ]);
+  // A player of the key that denies it, refuses the caller, or answers garbage: an error, not a shorter list.
+  node3 = () => error(404, 'KEY_NOT_FOUND');
+  await assert.rejects(c.presignaturePool(KEY_ID), isTsm('KEY_NOT_FOUND', (e) => assert.equal(e.node, 3)));
+  node3 = () => error(403, 'FORBIDDEN', 'not your key');
+  await assert.rejects(c.presignaturePool(KEY_ID), isTsm('FORBIDDEN', (e) => assert.equal(e.node, 3)));
+  node3 = () => ({ status: 200, body: { keyId: KEY_ID, pool: 'many' } });
+  await assert.rejects(c.presignaturePool(KEY_ID), isTsm('INVALID_RESPONSE', (e) => assert.deepEqual(e.culprits, [3])));
+  // An unreachable node is omitted.
+  const eps = [...nodes.slice(0, 2).map((n) => ({ player: n.player, url: n.url })), { player: 3, url: await refusedUrl() }];
+  assert.deepEqual(await client(eps).presignaturePool(KEY_ID), [
+    { player: 1, pool: 11 },
+    { player: 2, pool: 12 },
+  ]);
+  // None reachable: an error, not an empty list.
+  await assert.rejects(client([{ player: 1, url: await refusedUrl() }]).presignaturePool(KEY_ID), isTsm('QUORUM_UNAVAILABLE'));
+});
+
+void test('a node answering with a redirect: the same error on the fetch and node:http paths, never followed', async (t) => {
+  const nodes = await cluster(t, 3, () => ({
+    [`GET /v1/keys/${KEY_ID}`]: () => ({ status: 302, body: '', headers: { location: '/v1/health' } }),
+    'POST /v1/keys': () => ({ status: 307, body: '', headers: { location: '/v1/keys-elsewhere' } }),
+  }));
+  const { nodePlatform } = await import('../src/node-platform.js');
+  const { clientPlatform, useClientPlatform } = await import('../src/platform.js');
+  const before = clientPlatform();
+  const seen: string[] = [];
+  for (const platform of [before, nodePlatform]) {
+    useClientPlatform(platform);
+    try {
+      const c = client(nodes);
+      const check = (status: number) =>
+        isTsm('INVALID_RESPONSE', (e) => {
+          assert.equal(e.status, status);
+          assert.match(e.message, /redirect/);
+          assert.ok(e.culprits !== undefined && e.culprits.length >= 1);
+          seen.push(`${e.code} ${e.status}`);
+        });
+      await assert.rejects(c.getKey(KEY_ID), check(302));
+      await assert.rejects(c.createKey({ scheme: 'frost-ed25519', threshold: '2-of-3' }), check(307));
+      const p = client(nodes, { mode: 'primary', primary: 2 });
+      await assert.rejects(p.getKey(KEY_ID), check(302));
+    } finally {
+      useClientPlatform(before);
+    }
+  }
+  const expected = ['INVALID_RESPONSE 302', 'INVALID_RESPONSE 307', 'INVALID_RESPONSE 302'];
+  assert.deepEqual(seen, [...expected, ...expected], 'both paths give the same errors');
+  // Nothing followed the redirects.
+  for (const n of nodes) assert.ok(n.requests.every((r) => r.url !== '/v1/keys-elsewhere' && r.url !== '/v1/health'), `node ${n.player}`);
 });

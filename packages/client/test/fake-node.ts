@@ -10,7 +10,7 @@ export interface Captured {
   at: number;
 }
 
-export type Reply = { status: number; body: unknown } | 'hang';
+export type Reply = { status: number; body: unknown; headers?: Record<string, string> } | 'hang';
 export type Handler = (req: Captured, node: FakeNode) => Reply | Promise<Reply>;
 
 export interface FakeNode {
@@ -32,7 +32,7 @@ export async function startFakeNode(player: number, handler: Handler): Promise<F
       void Promise.resolve(node.handler(captured, node)).then((reply) => {
         if (reply === 'hang') return;
         const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(text);
+        res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(text);
       });
     });
   });

@@ -11,13 +11,39 @@ import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { getSuite } from '@opentsm/core';
 import { clientPlatform, portablePlatform, signDigest } from '../src/index.node.js';
-import { nodePlatform } from '../src/node-platform.js';
+import * as portableEntry from '../src/index.js';
+import * as nodeEntry from '../src/index.node.js';
+import { ED25519_KEY_CACHE_SIZE, ed25519KeyCacheSize, nodePlatform } from '../src/node-platform.js';
 
 const rnd = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-test('the Node entry selects node:crypto', () => {
+test('the Node entry selects node:crypto; the platform switch is not public', () => {
   assert.equal(clientPlatform().name, nodePlatform.name);
+  // A public switch would let any code install a platform that receives every application's private key.
+  assert.equal('useClientPlatform' in portableEntry, false);
+  assert.equal('useClientPlatform' in nodeEntry, false);
+  assert.equal(typeof portableEntry.clientPlatform, 'function');
+});
+
+test('Ed25519 signing keys: a bounded cache (≤ 8 KeyObjects), correct for clients alternating between keys', () => {
+  assert.equal(ED25519_KEY_CACHE_SIZE, 8);
+  const keys = Array.from({ length: 3 }, () => rnd(32));
+  const digest = rnd(32);
+  // Two or three clients with different keys, interleaved: every signature is by the right key.
+  for (let round = 0; round < 5; round++)
+    for (const sk of keys) assert.deepEqual(nodePlatform.ed25519Sign(sk, digest), portablePlatform.ed25519Sign(sk, digest));
+  assert.ok(ed25519KeyCacheSize() <= ED25519_KEY_CACHE_SIZE);
+  // Many more keys than the bound: the cache stays bounded, evicted keys still sign correctly.
+  const many = Array.from({ length: 3 * ED25519_KEY_CACHE_SIZE }, () => rnd(32));
+  for (const sk of many) assert.deepEqual(nodePlatform.ed25519Sign(sk, digest), portablePlatform.ed25519Sign(sk, digest));
+  assert.equal(ed25519KeyCacheSize(), ED25519_KEY_CACHE_SIZE);
+  for (const sk of [many[0]!, keys[0]!, many.at(-1)!]) assert.deepEqual(nodePlatform.ed25519Sign(sk, digest), portablePlatform.ed25519Sign(sk, digest));
+  assert.equal(ed25519KeyCacheSize(), ED25519_KEY_CACHE_SIZE);
+  // The same bytes in another buffer hit the same entry (keyed by a hash of the secret, not the buffer).
+  const copy = Uint8Array.from(many.at(-1)!);
+  assert.deepEqual(nodePlatform.ed25519Sign(copy, digest), portablePlatform.ed25519Sign(copy, digest));
+  assert.equal(ed25519KeyCacheSize(), ED25519_KEY_CACHE_SIZE);
 });
 
 test('Ed25519 request signatures: node:crypto and noble give the same bytes, for several keys', () => {

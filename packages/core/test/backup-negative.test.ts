@@ -10,6 +10,7 @@ import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
+  assembleBackupFile,
   assertShareBackup,
   backupStatement,
   checkShareBackup,
@@ -152,6 +153,26 @@ describe('wrong statement, wrong key, cheating provers', () => {
     assert.equal(verifyShareBackup(b1, { ...T1, groupKey: other[0]!.groupKey }), false);
     // The same share under the other curve's scheme id: the curve id differs only for another curve.
     assert.equal(checkShareBackup(b1, { ...T1, scheme: 'ecdsa-p256' }).ok, false);
+  });
+
+  test('an epoch other than the key\'s own is refused (createShareBackup, backupStatement, assembleBackupFile)', () => {
+    const isParams = (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.INVALID_PARAMETERS && /epoch/.test(e.message);
+    assert.throws(() => createShareBackup({ key: keys[0]!, keyId: 'k', epoch: 1, recipientPublicKey: op.publicKey }), isParams);
+    assert.throws(() => backupStatement(keys[0]!, { keyId: 'k', epoch: 1, player: 1, suite: 'x25519', recipientPublicKey: op.publicKey }), isParams);
+    assert.equal(backupStatement(keys[0]!, { keyId: 'k', epoch: 0, player: 1, suite: 'x25519', recipientPublicKey: op.publicKey }).epoch, 0);
+    assert.throws(() => assembleBackupFile({ key: keys[0]!, keyId: 'k', epoch: 1, suite: 'x25519', recipientPublicKey: op.publicKey, backups: [b1], verify: false }), isParams);
+    // A key at epoch 3: the default is 3, an explicit 3 is accepted, 0 (or 4) is refused.
+    const k3: KeyShare = { ...keys[0]!, epoch: { counter: 3, id: randomBytes(32) } };
+    const T3 = backupStatement(k3, { keyId: 'k', player: 1, suite: 'x25519', recipientPublicKey: op.publicKey });
+    assert.equal(T3.epoch, 3);
+    for (const epoch of [0, 4]) {
+      assert.throws(() => backupStatement(k3, { keyId: 'k', epoch, player: 1, suite: 'x25519', recipientPublicKey: op.publicKey }), isParams);
+      assert.throws(() => createShareBackup({ key: k3, keyId: 'k', epoch, recipientPublicKey: op.publicKey }), isParams);
+    }
+    const b3 = createShareBackup({ key: k3, keyId: 'k', epoch: 3, recipientPublicKey: op.publicKey });
+    assert.equal(b3.epoch, 3);
+    assert.equal(verifyShareBackup(b3, T3), true);
+    assert.equal(verifyShareBackup(b3, T1), false);
   });
 
   test('a backup of another key (same player, same operator) fails', () => {

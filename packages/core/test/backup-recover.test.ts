@@ -17,6 +17,8 @@ import {
   recoverFromBackups,
   recoverShareBackup,
   backupFileStatement,
+  backupRecordProblems,
+  randomBytes,
   serializeBackupFile,
   serializeBackupSecretKey,
   verifyBackupSet,
@@ -113,6 +115,28 @@ test('a record that disagrees with the backups or with trusted state is refused 
   // publicKey that is not the group key's encoding.
   const pk2 = suite.encodePublicKey(suite.decodePoint(otherKeys[0]!.groupKey));
   assert.throws(() => recoverFromBackups({ ...full, publicKey: pk2 }, op.secretKey), isCode(ErrorCode.INVALID_BACKUP));
+});
+
+test('every public field of the trusted key record is compared with the file (chain code, epoch, public key)', () => {
+  const trusted = { key: keys[0]! };
+  assert.deepEqual(backupRecordProblems(full, trusted), []);
+  assert.equal(verifyBackupSet(full, trusted).ok, true);
+  // A file with a random chain code: the proofs do not cover it, only the trusted record does.
+  const cc: BackupFile = { ...full, chainCode: randomBytes(32) };
+  assert.deepEqual(backupRecordProblems(cc), [], 'consistent on its own');
+  assert.ok(backupRecordProblems(cc, trusted).includes('chain code differs from the trusted key record'));
+  assert.equal(verifyBackupSet(cc, trusted).ok, false);
+  assert.throws(() => recoverFromBackups(cc, op.secretKey, trusted), isCode(ErrorCode.INVALID_BACKUP));
+  // A file claiming another epoch than the trusted record's (here epoch 0, no trust.epoch given).
+  const ep: BackupFile = { ...full, epoch: 1 };
+  assert.ok(backupRecordProblems(ep, trusted).includes('epoch differs from the epoch of the trusted key record'));
+  assert.throws(() => recoverFromBackups(ep, op.secretKey, trusted), isCode(ErrorCode.INVALID_BACKUP));
+  // ...and the other way round: a trusted record at epoch 2 against the epoch-0 file.
+  const epoch2 = { ...keys[0]!, epoch: { counter: 2, id: randomBytes(32) } };
+  assert.ok(backupRecordProblems(full, { key: epoch2 }).includes('epoch differs from the epoch of the trusted key record'));
+  // A trusted record whose external public key differs from the file's.
+  const pk: KeyShare = { ...keys[0]!, publicKey: randomBytes(33) };
+  assert.ok(backupRecordProblems(full, { key: pk }).includes('public key differs from the trusted key record'));
 });
 
 test('backup file parser is strict', () => {

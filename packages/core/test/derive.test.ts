@@ -344,6 +344,40 @@ describe('paths and refusals', () => {
     assert.ok(refused > 0 && accepted > 0);
   });
 
+  it('IL = 0 refuses the index (INVALID_DERIVED_KEY; branch exercised with a suite whose IL hash returns 0)', () => {
+    // frost-ed25519 takes IL from the suite's hash-to-scalar (bip32.ts), so a stub reaches the branch.
+    const real = getSuite('frost-ed25519');
+    const zero = { ...real, hashToScalar: () => 0n };
+    const K = real.G.multiply(real.randomScalar());
+    const cc = randomBytes(32);
+    assert.ok(ckdPub(real, K, cc, 7).il !== 0n);
+    assert.throws(() => ckdPub(zero, K, cc, 7), (e: unknown) => isCode(ErrorCode.INVALID_DERIVED_KEY)(e) && /IL = 0/.test((e as Error).message));
+  });
+
+  it('a child at infinity refuses the index (INVALID_DERIVED_KEY; parent crafted as −IL·G with a stubbed IL)', () => {
+    const real = getSuite('frost-ed25519');
+    const il = real.randomScalar();
+    const stub = { ...real, hashToScalar: () => il };
+    const cc = randomBytes(32);
+    // K_par = −IL·G gives K_child = K_par + IL·G = O.
+    assert.throws(() => ckdPub(stub, real.G.multiply(il).negate(), cc, 3), (e: unknown) => isCode(ErrorCode.INVALID_DERIVED_KEY)(e) && /identity/.test((e as Error).message));
+    // Any other parent with the same IL is accepted, and the child is K_par + IL·G.
+    const K = real.G.multiply(real.randomScalar());
+    const step = ckdPub(stub, K, cc, 3);
+    assert.equal(step.il, il);
+    assert.ok(step.publicKey.equals(K.add(real.G.multiply(il))));
+  });
+
+  it('parentFingerprint is the fingerprint of the last parent only (depth 0, 1 and 3)', () => {
+    assert.equal(deriveChild(pkg, 'm').parentFingerprint, 0);
+    assert.equal(deriveChild(pkg, 'm/4').parentFingerprint, bip32Fingerprint(unhex(V.vectors[0]!.nodes[0]!.public_key)));
+    const parent = deriveChild(pkg, 'm/4/9');
+    const child = deriveChild(pkg, 'm/4/9/2');
+    assert.equal(child.parentFingerprint, bip32Fingerprint(parent.publicKey));
+    assert.notEqual(child.parentFingerprint, deriveChild(pkg, 'm/4').parentFingerprint);
+    assert.equal(child.publicKey.length, 33);
+  });
+
   it('applyTweak: t ∉ [0, q) refused; t = 0 is the identity; the same t on every player', () => {
     const keys = runDkgLocally('frost-secp256k1', 2, 3);
     const q = getSuite('frost-secp256k1').order;

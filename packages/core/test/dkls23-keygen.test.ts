@@ -94,7 +94,7 @@ describe('DKLs23 key generation', () => {
 });
 
 describe('DKLs23 OT-setup refresh', () => {
-  it('renews every pair (new setup ids and seeds), keeps the Shamir share, signs; a ban is lifted by it', () => {
+  it('renews every pair (new setup ids and seeds), keeps the Shamir share; the pair signs again after a ban, and the old setup no longer works with the new', () => {
     const keys = dealtKeys('ecdsa-secp256k1', 2, 2);
     // A ban: the OT-extension check of party 1 fails on 2's message.
     const faults = [tamperPayload(match.and(match.fromTo(2, 1), match.round(1), (m) => m.env.kind === 'direct'), (p) => p.map((x, i) => (i === 5 ? x ^ 1 : x)))];
@@ -114,6 +114,15 @@ describe('DKLs23 OT-setup refresh', () => {
       assert.notDeepEqual(fresh[i]!.ot[j]!.zeroSeed, keys[i]!.ot[j]!.zeroSeed);
     }
     expectSigned(sign(fresh, [1, 2]));
+    // A party still on the old setup cannot sign with a refreshed peer: the OT extension fails.
+    const mixed = sign([keys[0]!, fresh[1]!], [1, 2]);
+    expectNoSignature(mixed.res);
+    const errors = [1, 2].map((p) => mixed.res.sessions.get(p)!.error!);
+    assert.ok(errors.some((e) => e.code === ErrorCode.DKLS_OT_EXTENSION_CHECK_FAILED));
+    for (const [i, e] of errors.entries()) {
+      if (e.code === ErrorCode.DKLS_OT_EXTENSION_CHECK_FAILED) assert.deepEqual(e.culprits, [2 - i]);
+      else assert.equal(e.code, ErrorCode.SESSION_ABORTED);
+    }
   });
 
   it('a subset refresh renews only the pairs inside it; a plain Shamir key share gets a full setup', () => {
@@ -184,6 +193,24 @@ describe('DKLs23 key generation under attack (base OT and seeds)', () => {
     expectAbort(res, ErrorCode.INVALID_SHARE, [1], [2]);
   });
 
+  for (const [what, off, bytes, code] of [
+    ['B = the identity', 0, new Uint8Array(32), ErrorCode.INVALID_POINT],
+    ['K not canonical', 32, new Uint8Array(32).fill(0xff), ErrorCode.INVALID_POINT],
+    ['z ≥ L', 64, new Uint8Array(32).fill(0xff), ErrorCode.INVALID_SCALAR],
+  ] as const) {
+    it(`VSOT step A with ${what} → ${code} naming the sender`, () => {
+      const res = run([tamperPayload(direct(1, 2, 1), (p) => Uint8Array.from([...p.subarray(0, off), ...bytes, ...p.subarray(off + 32)]))]);
+      expectNoSignature(res);
+      expectAbort(res, code, [2], [1]);
+    });
+  }
+
+  it('an identity A_l in VSOT step B → INVALID_POINT naming the sender', () => {
+    const res = run([tamperPayload(direct(2, 1, 2), (p) => p.map((x, i) => (i >= 4 + 64 && i < 4 + 64 + 32 ? 0 : x)))]);
+    expectNoSignature(res);
+    expectAbort(res, ErrorCode.INVALID_POINT, [1], [2]);
+  });
+
   it('a wrong VSOT response (step D) → DKLS_BASE_OT_FAILED naming the receiver', () => {
     const res = run([tamperPayload(direct(2, 1, 4), (p) => p.map((x, i) => (i === 100 ? x ^ 1 : x)))]);
     expectNoSignature(res);
@@ -199,6 +226,8 @@ describe('DKLs23 key generation under attack (base OT and seeds)', () => {
   it('a different confirmation → PUBLIC_OUTPUT_MISMATCH', () => {
     const res = run([tamperPayload(match.and(match.from(1), match.round(6)), (p) => p.map((x, i) => (i === 0 ? x ^ 1 : x)))]);
     assert.equal(res.sessions.get(2)!.error?.code, ErrorCode.PUBLIC_OUTPUT_MISMATCH);
+    assert.deepEqual(res.sessions.get(2)!.error?.culprits, [1]);
+    assert.match(res.sessions.get(2)!.error!.message, /confirmed a different key or OT setup/);
     assert.equal(res.results.has(2), false);
   });
 });

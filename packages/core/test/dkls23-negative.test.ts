@@ -19,7 +19,7 @@ import { decodeEnvelope } from '../src/engine/codec.js';
 import { match, tamper, tamperPayload, delay, type Fault } from '../src/testing/index.js';
 import { OTE_MESSAGE_BYTES } from '../src/protocols/dkls23/ot-extension.js';
 import { dealtKeys, expectAbort, expectNoSignature, expectSigned, NODE, randInt, sign, type SignRun } from './helpers/dkls.js';
-import { cheatingSignSession, copyingSignSession, type Cheat } from './helpers/dkls-adversary.js';
+import { cheatingSignSession, copyingSignSession, observedSignSession, type Cheat } from './helpers/dkls-adversary.js';
 
 const K2 = dealtKeys('ecdsa-secp256k1', 2, 2);
 const K3 = dealtKeys('ecdsa-p256', 3, 3);
@@ -269,9 +269,10 @@ describe('OT-extension session ids are never reused (§B.1)', () => {
   it('the same session id with a different message or signer set gives different OT ids (not refused)', () => {
     const keys = dealtKeys('ecdsa-p256', 2, 3);
     const sessionId = randomBytes(16);
-    expectSigned(sign(keys, [1, 2], { sessionId }));
-    expectSigned(sign(keys, [1, 2], { sessionId }));
-    expectSigned(sign(keys, [1, 3], { sessionId }));
+    const message = Uint8Array.of(1);
+    expectSigned(sign(keys, [1, 2], { sessionId, message }));
+    expectSigned(sign(keys, [1, 2], { sessionId, message: Uint8Array.of(2) }));
+    expectSigned(sign(keys, [1, 3], { sessionId, message }));
   });
 });
 
@@ -348,6 +349,95 @@ describe('Signer set, context and parsing', () => {
     expectNoBan(run);
     const s2 = run.res.sessions.get(2)!;
     if (s2.state === 'done') assert.ok(suite.verify(s2.result!.signature, run.message, s2.result!.publicKey), 'what the sender output is valid');
+  });
+});
+
+describe('Strict parsing of the remaining signing fields (B3, C1): culprit named, ban', () => {
+  const suite = getSuite('ecdsa-secp256k1');
+  const HIGH = new Uint8Array(32).fill(0xff); // ≥ q
+  const replaceAt = (p: Uint8Array, off: number, bytes: Uint8Array) => Uint8Array.from([...p.subarray(0, off), ...bytes, ...p.subarray(off + bytes.length)]);
+  const NOT_ON_CURVE = Uint8Array.of(0x02, ...new Uint8Array(32).fill(0xff)); // x ≥ p
+  const IDENTITY = new Uint8Array(33);
+  const pe = suite.pointLength;
+
+  it('ψ_ji ≥ q in the round-2 direct message → INVALID_SCALAR', () => {
+    const faults = [tamperPayload(match.and(match.fromTo(1, 2), match.round(2), (m) => m.env.kind === 'direct'), (p) => replaceAt(p, 2 * pe, HIGH))];
+    const run = sign(K2, [1, 2], { faults });
+    expectNoSignature(run.res);
+    expectAbort(run.res, ErrorCode.INVALID_SCALAR, [2], [1]);
+    expectBan(run, [2], 1, 'malformed-message');
+  });
+
+  for (const [field, off] of [
+    ['R_j', 0],
+    ['pk_j', pe + 32],
+  ] as const) {
+    for (const [what, bytes] of [
+      ['the identity', IDENTITY],
+      ['not a curve point', NOT_ON_CURVE],
+    ] as const) {
+      it(`${field} ${what} in the round-2 broadcast → INVALID_POINT`, () => {
+        const faults = [tamperPayload(match.and(match.from(2), match.round(2), (m) => m.env.kind === 'broadcast'), (p) => replaceAt(p, off, bytes))];
+        const run = sign(K2, [1, 2], { faults });
+        expectNoSignature(run.res);
+        expectAbort(run.res, ErrorCode.INVALID_POINT, [1], [2]);
+        expectBan(run, [1], 2, 'malformed-message');
+      });
+    }
+  }
+
+  for (const [field, off] of [
+    ['u_j', 0],
+    ['w_j', 32],
+  ] as const) {
+    it(`${field} ≥ q in the round-3 broadcast → INVALID_SCALAR at the receiver (the sender may finish: no fairness)`, () => {
+      const faults = [tamperPayload(match.and(match.fromTo(2, 1), match.round(3)), (p) => replaceAt(p, off, HIGH))];
+      const run = sign(K2, [1, 2], { faults });
+      const s1 = run.res.sessions.get(1)!;
+      assert.equal(s1.state, 'aborted');
+      assert.equal(s1.result, undefined);
+      expectAbort(run.res, ErrorCode.INVALID_SCALAR, [1], [2]);
+      assert.deepEqual(ban(run, 1) && { peers: ban(run, 1)!.peers, reason: ban(run, 1)!.reason }, { peers: [2], reason: 'malformed-message' });
+    });
+  }
+});
+
+describe('Secrets are erased when a signing session aborts (engine dispose → eraseSignState)', () => {
+  for (const [name, round, from, to, flip] of [
+    ['a tampered OT-extension message (abort in round 1)', 1, 2, 1, (p: Uint8Array) => flipBit(p, 0, 100)],
+    ['a tampered RVOLE payload (abort in round 2)', 2, 1, 2, (p: Uint8Array) => flipBit(p, 33 + 33 + 32 + 64, 33 + 33 + 32 + 64 + 1)],
+  ] as const) {
+    it(`${name}: both signers' r_i, φ_i, sk_i, β, T and Q columns are zeroed`, () => {
+      const sessionId = randomBytes(16);
+      const message = randomBytes(16);
+      const observed = [1, 2].map((p) => observedSignSession({ sessionId, key: K2[p - 1]!, signers: [1, 2], message, primitives: NODE }));
+      const replace = new Map(observed.map((o, i) => [i + 1, o.session] as const));
+      const faults = [tamperPayload(match.and(match.fromTo(from, to), match.round(round), (m) => m.env.kind === 'direct'), flip)];
+      const run = sign(K2, [1, 2], { sessionId, message, replace, faults });
+      expectNoSignature(run.res);
+      for (const [i, o] of observed.entries()) {
+        const st = o.state();
+        assert.equal(st.r, 0n, `party ${i + 1}: r_i`);
+        assert.equal(st.phi, 0n, `party ${i + 1}: φ_i`);
+        assert.equal(st.sk, 0n, `party ${i + 1}: sk_i`);
+        for (const m of [st.bob, st.qCols, st.c, st.d]) assert.equal(m.size, 0, `party ${i + 1}: per-peer secrets dropped`);
+        assert.ok(o.buffers.size >= 2, 'the observer saw β and T');
+        for (const b of o.buffers) assert.ok(b.every((x) => x === 0), `party ${i + 1}: a secret buffer was not zeroed`);
+      }
+    });
+  }
+
+  it('control: an honest run erases too (round-2 finalize), and the observer sees the buffers', () => {
+    const sessionId = randomBytes(16);
+    const message = randomBytes(16);
+    const observed = [1, 2].map((p) => observedSignSession({ sessionId, key: K2[p - 1]!, signers: [1, 2], message }));
+    const run = sign(K2, [1, 2], { sessionId, message, replace: new Map(observed.map((o, i) => [i + 1, o.session] as const)) });
+    expectSigned(run);
+    for (const o of observed) {
+      assert.equal(o.buffers.size, 3, 'β, T and the checked Q columns');
+      assert.equal(o.state().sk, 0n);
+      for (const b of o.buffers) assert.ok(b.every((x) => x === 0));
+    }
   });
 });
 

@@ -13,7 +13,7 @@ import { Gf128Multiplier, gf128MulReference } from '../src/protocols/dkls23/gf12
 import { transposeBits, transposeBitsReference } from '../src/protocols/dkls23/bits.js';
 import { oteReceive, oteSend } from '../src/protocols/dkls23/ot-extension.js';
 import { gadgetVector, rvoleChi, rvoleReceive, rvoleSend } from '../src/protocols/dkls23/rvole.js';
-import { ECDSA, randInt } from './helpers/dkls.js';
+import { dealSetup, ECDSA, randInt } from './helpers/dkls.js';
 
 const IMPLS: readonly DklsPrimitives[] = [nobleDklsPrimitives, nodeDklsPrimitives];
 
@@ -103,16 +103,6 @@ describe('GF(2^128) and bit transpose', () => {
     assert.deepEqual(transposeBits(small, 16, 3, 24), transposeBitsReference(small, 16, 3, 24));
   });
 });
-
-/** A dealt base-OT setup for one ordered pair. */
-function dealSetup(): { s0: Uint8Array; s1: Uint8Array; delta: Uint8Array; sd: Uint8Array } {
-  const s0 = randomBytes(8192);
-  const s1 = randomBytes(8192);
-  const delta = randomBytes(32);
-  const sd = new Uint8Array(8192);
-  for (let l = 0; l < 256; l++) sd.set(((delta[l >> 3]! >> (l & 7)) & 1 ? s1 : s0).subarray(32 * l, 32 * l + 32), 32 * l);
-  return { s0, s1, delta, sd };
-}
 
 describe('OT extension and RVOLE (dkls23.md §C.2–C.3)', () => {
   for (const scheme of ECDSA) {

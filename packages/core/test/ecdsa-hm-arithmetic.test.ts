@@ -26,8 +26,8 @@ function verifyInput(c: EcdsaCurve, sk: bigint, message: Uint8Array, tweak = 0n)
   const groupKey = c.G.multiply(sk);
   const tweakedSk = c.Fn.add(sk, tweak);
   const sig = curve.Signature.fromBytes(curve.sign(message, c.Fn.toBytes(tweakedSk), { prehash: true, lowS: true, format: 'compact' }), 'compact');
-  const publicKey = groupKey.add(tweak === 0n ? c.Point.ZERO : c.G.multiply(tweak)).toBytes(true);
-  return { groupKey, tweak, publicKey, message, h: messageHash(c, message), r: sig.r, s: sig.s, der: encodeSignature(c, sig.r, sig.s).der };
+  const publicKeyPoint = groupKey.add(tweak === 0n ? c.Point.ZERO : c.G.multiply(tweak));
+  return { groupKey, tweak, publicKey: publicKeyPoint.toBytes(true), publicKeyPoint, message, h: messageHash(c, message), r: sig.r, s: sig.s, der: encodeSignature(c, sig.r, sig.s).der };
 }
 
 for (const scheme of ECDSA_SCHEMES) {
@@ -68,7 +68,8 @@ for (const scheme of ECDSA_SCHEMES) {
           const other = randomBytes(40);
           assert.equal(a.verify(c, { ...v, message: other, h: messageHash(c, other) }), false, `${a.name}: other message`);
           const wrongKey = c.G.multiply(randomScalar(c));
-          assert.equal(a.verify(c, { ...v, groupKey: wrongKey, publicKey: wrongKey.add(tweak === 0n ? c.Point.ZERO : c.G.multiply(tweak)).toBytes(true) }), false, `${a.name}: other key`);
+          const wrongPoint = wrongKey.add(tweak === 0n ? c.Point.ZERO : c.G.multiply(tweak));
+          assert.equal(a.verify(c, { ...v, groupKey: wrongKey, publicKey: wrongPoint.toBytes(true), publicKeyPoint: wrongPoint }), false, `${a.name}: other key`);
           const highS = c.q - v.s;
           assert.equal(a.verify(c, { ...v, s: highS, der: encodeSignature(c, v.r, highS).der }), false, `${a.name}: high s`);
           assert.equal(a.verify(c, { ...v, r: 0n }), false, `${a.name}: r = 0`);

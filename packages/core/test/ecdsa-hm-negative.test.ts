@@ -1,5 +1,5 @@
 /**
- * Negative tests of ecdsa-hm-presign/v1 and ecdsa-hm-sign/v1 through the in-memory network with
+ * Negative tests of ecdsa-hm-presign/v1 and ecdsa-hm-sign/v2 through the in-memory network with
  * faults (protocols.md §2.5, §2.6; security-checklist.md A2, A3, B3, C1, F1, F3). Each bad
  * message aborts the run: the honest players abort with the expected code, nobody outputs a
  * presignature or a signature, and presignatures are never usable again.
@@ -14,8 +14,20 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEcdsaSignSession, createPresignSession, ErrorCode, ProtocolError, randomBytes, type EcdsaScheme, type PartyId, type Presignature } from '../src/index.js';
-import { drop, tamperPayload, type InFlight } from '../src/testing/index.js';
+import {
+  createEcdsaSignSession,
+  createPresignSession,
+  ErrorCode,
+  presignatureFromBytes,
+  presignatureToBytes,
+  ProtocolError,
+  randomBytes,
+  type EcdsaScheme,
+  type KeyShare,
+  type PartyId,
+  type Presignature,
+} from '../src/index.js';
+import { drop, runNetwork, tamperPayload, type InFlight } from '../src/testing/index.js';
 import {
   addToScalar,
   ECDSA_SCHEMES,
@@ -126,13 +138,20 @@ for (const scheme of ECDSA_SCHEMES) {
         faults: [tamperPayload((m) => m.from === CHEATER && m.to === 1 && m.env.round === 1, (p) => (p.set(qBytes, dealingOffset(0, 'e')), p))],
       });
       expectAbort(overQ.res, ErrorCode.INVALID_SCALAR, [1], [CHEATER]);
+      // The identity has no SEC1 uncompressed encoding; 04 ‖ 0…0 is the (0, 0) convention some
+      // libraries use for it (noble maps affine (0, 0) to the identity): rejected as off the curve.
       const identity = runPresign(keys(scheme), PLAYERS, 1, {
-        faults: [tamperPayload((m) => m.from === CHEATER && m.env.round === 2, (p) => (p.set(new Uint8Array(POINT), ROffset(0)), p))],
+        faults: [tamperPayload((m) => m.from === CHEATER && m.env.round === 2, (p) => (p.set(Uint8Array.of(4, ...new Uint8Array(POINT - 1)), ROffset(0)), p))],
       });
       expectAbort(identity.res, ErrorCode.INVALID_POINT, HONEST, [CHEATER]);
+      // A wrong prefix (here 65 zero bytes: SEC1's 00 prefix is a 1-byte encoding of the identity).
+      const prefix = runPresign(keys(scheme), PLAYERS, 1, {
+        faults: [tamperPayload((m) => m.from === CHEATER && m.env.round === 2, (p) => (p.set(new Uint8Array(POINT), ROffset(0)), p))],
+      });
+      expectAbort(prefix.res, ErrorCode.INVALID_POINT, HONEST, [CHEATER]);
       const short = runPresign(keys(scheme), PLAYERS, 2, { faults: [tamperPayload((m) => m.from === CHEATER && m.env.round === 3, (p) => p.subarray(0, POINT))] });
       expectAbort(short.res, ErrorCode.MALFORMED_MESSAGE, HONEST, [CHEATER]);
-      for (const r of [overQ, identity, short]) for (const p of HONEST) assert.equal(r.res.results.has(p), false, `player ${p} has no presignatures`);
+      for (const r of [overQ, identity, prefix, short]) for (const p of HONEST) assert.equal(r.res.results.has(p), false, `player ${p} has no presignatures`);
     });
 
     it('a player set of size ≠ 2t+1 aborts with the 2k−1 rule; a different batch size at one player → CONTEXT_MISMATCH', () => {
@@ -164,6 +183,7 @@ for (const scheme of ECDSA_SCHEMES) {
     function fresh(count = 1): Map<PartyId, Presignature[]> {
       return expectPresigned(runPresign(keys(scheme), PLAYERS, count));
     }
+    const keyOf = (p: PartyId): KeyShare => keys(scheme).find((k) => k.self === p)!;
 
     it('a wrong s_i → the signature does not verify → INVALID_SIGNATURE; nobody outputs; presignatures consumed', () => {
       const presigs = pick(fresh(), 0);
@@ -209,15 +229,62 @@ for (const scheme of ECDSA_SCHEMES) {
     it('a presignature is used at most once: after success, after an abort, and a replaying player finds no partner', () => {
       const batch = fresh(2);
       const first = pick(batch, 0);
-      runSign(keys(scheme), first, PLAYERS, MSG);
+      // A malicious player 2 keeps a copy of its presignature (the storage encoding) before the first use.
+      const kept = presignatureToBytes(first.get(CHEATER)!);
+      const signed = runSign(keys(scheme), first, PLAYERS, MSG);
+      assert.equal(signed.res.results.size, PLAYERS.length, 'the first use signs');
       expectConsumed(first, scheme);
       // Aborted run (one player got another message): still consumed.
       const second = pick(batch, 1);
       const aborted = runSign(keys(scheme), second, PLAYERS, MSG, { messageFor: { 1: utf8('other') } });
       expectAllAborted(aborted.res);
       expectConsumed(second, scheme);
-      // A malicious player 2 that kept a copy (decoded from storage) cannot get honest players to reuse theirs.
-      assert.throws(() => runSign(keys(scheme), first, PLAYERS, utf8('second message')), (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.PRESIGNATURE_USED);
+      // Player 2 replays its kept copy for another message: the copy is usable on its side, but the
+      // honest players' presignatures are consumed, so they cannot join (PRESIGNATURE_USED) and
+      // nothing is signed; player 2 waits alone and never sees a share.
+      const copy = presignatureFromBytes(kept);
+      assert.equal(copy.idHex, first.get(CHEATER)!.idHex);
+      assert.equal(copy.used, false);
+      const replayId = randomBytes(8);
+      const other = utf8('second message');
+      const cheater = createEcdsaSignSession({ sessionId: replayId, key: keyOf(CHEATER), presignature: copy, message: other, players: PLAYERS });
+      for (const p of HONEST)
+        assert.throws(
+          () => createEcdsaSignSession({ sessionId: replayId, key: keyOf(p), presignature: first.get(p)!, message: other, players: PLAYERS }),
+          (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.PRESIGNATURE_USED,
+          `player ${p} refuses to reuse its presignature`,
+        );
+      const rec = recorder();
+      const replay = runNetwork([cheater], { faults: [rec.fault] });
+      assert.equal(replay.results.size, 0, 'no signature');
+      assert.equal(cheater.result, undefined);
+      assert.deepEqual(replay.stalled, [CHEATER]);
+      assert.equal(rec.sent.filter((m) => m.env.round === 2).length, 0, 'no signature share was sent');
+      assert.ok(rec.sent.every((m) => m.from === CHEATER));
+    });
+
+    it('players whose presignatures have the same id but different R → CONTEXT_MISMATCH before any share is released', () => {
+      const presigs = pick(fresh(), 0);
+      const other = fresh().get(3)![0]!; // another valid nonce point
+      // Player 3's stored presignature: same fields and id, R patched (the id does not cover R, so
+      // presignatureFromBytes accepts it; r is recomputed from the new R, nothing else).
+      const bytes = presignatureToBytes(presigs.get(3)!);
+      const RAt = bytes.length - 32 - 4 * SCALAR - other.R.length;
+      assert.deepEqual(bytes.subarray(RAt, RAt + other.R.length), presigs.get(3)!.R);
+      bytes.set(other.R, RAt);
+      const patched = presignatureFromBytes(bytes);
+      assert.equal(patched.idHex, presigs.get(3)!.idHex, 'same id');
+      assert.notDeepEqual(patched.R, presigs.get(3)!.R, 'different R');
+      presigs.get(3)!.discard();
+      other.discard();
+      presigs.set(3, patched);
+      const rec = recorder();
+      const run = runSign(keys(scheme), presigs, PLAYERS, MSG, { faults: [rec.fault] });
+      expectAllAborted(run.res);
+      expectAbort(run.res, ErrorCode.CONTEXT_MISMATCH, [1, 2], [3]);
+      expectAbort(run.res, ErrorCode.CONTEXT_MISMATCH, [3], [1]);
+      assert.equal(rec.sent.filter((m) => m.env.round === 2 && m.env.kind === 'broadcast').length, 0, 'no s_i left any player');
+      expectConsumed(presigs, scheme);
     });
 
     it('a player set of size ≠ 2t+1, another player set, another key: refused at start, presignature consumed', () => {

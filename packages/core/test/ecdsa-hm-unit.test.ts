@@ -95,19 +95,18 @@ describe('ecdsa-hm: verification with a prepared key agrees with noble verify', 
           [sig.r, c.Fn.create(sig.s + 1n), msg], // other s
         ];
         for (const [r, s, m] of variants) {
-          const ours = verifyWithPoint(c, Y, m === msg ? h : messageHash(c, m), r, s) !== undefined;
+          const ours = verifyWithPoint(c, Y, m === msg ? h : messageHash(c, m), r, s);
           const theirs = noble.verify(new noble.Signature(r, s).toBytes('compact'), m, pk, { prehash: true, lowS: true });
           assert.equal(ours, theirs);
         }
-        assert.ok(verifyWithPoint(c, Y, h, sig.r, sig.s) !== undefined, 'a valid signature verifies');
+        assert.equal(verifyWithPoint(c, Y, h, sig.r, sig.s), true, 'a valid signature verifies');
         // Tweaked: a signature by sk + ε verifies under Y with tweak ε, and only with that tweak.
         const eps = c.suite.randomScalar();
         const skT = noble.Point.Fn.toBytes(noble.Point.Fn.add(noble.Point.Fn.fromBytes(sk), eps));
         const sigT = noble.Signature.fromBytes(noble.sign(msg, skT, { prehash: true, lowS: true }), 'compact');
-        const X = verifyWithPoint(c, Y, h, sigT.r, sigT.s, eps);
-        assert.ok(X !== undefined, 'tweaked signature verifies under y + ε·G');
-        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s, c.Fn.add(eps, 1n)), undefined);
-        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s), undefined);
+        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s, eps), true, 'tweaked signature verifies under y + ε·G');
+        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s, c.Fn.add(eps, 1n)), false);
+        assert.equal(verifyWithPoint(c, Y, h, sigT.r, sigT.s), false);
       }
     });
   }
@@ -147,7 +146,8 @@ describe('ecdsa-hm: verification with a prepared key agrees with noble verify', 
         ['compressed', P.toBytes(true)],
         ['prefix 02 with 65 bytes', Uint8Array.of(2, ...good.subarray(1))],
         ['off the curve', Uint8Array.of(...good.subarray(0, 64), good[64]! ^ 1)],
-        ['zeros', new Uint8Array(65)],
+        ['zeros (wrong prefix)', new Uint8Array(65)],
+        ['identity as 04 ‖ 0…0 (the (0, 0) convention)', Uint8Array.of(4, ...new Uint8Array(64))],
         ['short', good.subarray(0, 64)],
       ];
       assert.ok(x + p < 2n ** 256n);
@@ -186,6 +186,18 @@ describe('ecdsa-hm: presignature storage encoding is strict', () => {
     const alphaAt = RAt + 33;
     const idAt = good.length - 32;
     const mutate = (f: (b: Uint8Array) => Uint8Array) => f(good.slice());
+    const fe = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
+    // An x with no curve point (x³ + 7 not a square mod p), 02-prefixed: a well-formed compressed encoding off the curve.
+    let noPointX = 1n;
+    for (; ; noPointX++) {
+      try {
+        NOBLE[scheme].Point.fromBytes(Uint8Array.of(2, ...fe(noPointX)));
+      } catch {
+        break;
+      }
+    }
+    const p_ = c.Point.Fp.ORDER;
+    const Rx = BigInt('0x' + Buffer.from(p.R.subarray(1)).toString('hex'));
     const bad: [string, Uint8Array][] = [
       ['truncated', good.subarray(0, good.length - 1)],
       ['trailing', Uint8Array.of(...good, 0)],
@@ -193,7 +205,9 @@ describe('ecdsa-hm: presignature storage encoding is strict', () => {
       ['id', mutate((b) => ((b[idAt] = b[idAt]! ^ 1), b))],
       ['index', mutate((b) => ((b[RAt - 1] = 5), b))],
       ['scalar ≥ q', mutate((b) => (b.set(Buffer.from(c.q.toString(16), 'hex'), alphaAt), b))],
-      ['R off the curve', mutate((b) => (b.set(new Uint8Array(33).fill(0xff), RAt), b))],
+      ['R off the curve (02 ‖ x with no curve point)', mutate((b) => (b.set(Uint8Array.of(2, ...fe(noPointX)), RAt), b))],
+      ['R with a bad prefix (ff)', mutate((b) => ((b[RAt] = 0xff), b))],
+      ['R with x ≥ p', mutate((b) => (b.set(fe(Rx + p_ < 2n ** 256n ? Rx + p_ : p_), RAt + 1), b))],
       ['players unsorted', mutate((b) => ((b[playersAt + 1] = 3), (b[playersAt + 5] = 1), b))],
       ['empty', new Uint8Array(0)],
     ];

@@ -17,12 +17,13 @@ import {
   ErrorCode,
   presignatureBatchDigest,
   presignatureFromBytes,
+  presignatureId,
   presignatureToBytes,
   ProtocolError,
   randomBytes,
 } from '../src/index.js';
 import { duplicate } from '../src/testing/index.js';
-import { ECDSA_SCHEMES, ecdsaKeys, expectPresigned, expectSigned, NOBLE, pick, randomSubset, runPresign, runSign, utf8 } from './helpers/ecdsa.js';
+import { ECDSA_SCHEMES, ecdsaKeys, expectPresigned, expectSigned, hex, NOBLE, pick, randomSubset, runPresign, runSign, utf8 } from './helpers/ecdsa.js';
 
 describe('ecdsa-hm: presign and sign', () => {
   for (const scheme of ECDSA_SCHEMES) {
@@ -142,9 +143,21 @@ describe('ecdsa-hm: presign and sign', () => {
 
   it('presignature ids and the key digest bind the epoch, key and player set', () => {
     const keys = ecdsaKeys('ecdsa-secp256k1', 2, 5);
-    const a = expectPresigned(runPresign(keys, [1, 2, 3], 1)).get(1)![0]!;
-    const b = expectPresigned(runPresign(keys, [1, 4, 5], 1)).get(1)![0]!;
-    assert.notEqual(a.idHex, b.idHex);
+    // Same session id, batch size and index: only the player set differs.
+    const sessionId = randomBytes(16);
+    const a = expectPresigned(runPresign(keys, [1, 2, 3], 1, { sessionId })).get(1)![0]!;
+    const b = expectPresigned(runPresign(keys, [1, 4, 5], 1, { sessionId })).get(1)![0]!;
+    assert.deepEqual(a.sessionId, b.sessionId);
+    assert.deepEqual(a.keyDigest, b.keyDigest);
+    assert.equal(a.index, b.index);
+    assert.notEqual(a.idHex, b.idHex, 'the id binds the player set');
+    // The ids are exactly presignatureId(...) of their fields, and only the player set changes it here.
+    const id = (players: number[]) => hex(presignatureId('ecdsa-secp256k1', a.keyDigest, players, sessionId, 1, 0));
+    assert.equal(a.idHex, id([1, 2, 3]));
+    assert.equal(b.idHex, id([1, 4, 5]));
+    assert.notEqual(id([1, 2, 3]), id([1, 2, 4]));
+    assert.notEqual(id([1, 2, 3]), hex(presignatureId('ecdsa-secp256k1', a.keyDigest, [1, 2, 3], sessionId, 2, 0)), 'the id binds the batch size');
+    assert.notEqual(id([1, 2, 3]), hex(presignatureId('ecdsa-secp256k1', a.keyDigest, [1, 2, 3], randomBytes(16), 1, 0)), 'the id binds the session');
     assert.deepEqual(a.keyDigest, ecdsaKeyDigest(keys[0]!));
     const refreshed = { ...keys[0]!, epoch: { counter: 1, id: randomBytes(32) } };
     assert.notDeepEqual(ecdsaKeyDigest(refreshed), a.keyDigest);

@@ -30,6 +30,15 @@ import { runNetwork } from '../src/testing/index.js';
 interface ToyOpts {
   value: number;
   failFinalize?: boolean;
+  /** Receives 'r1' / 'r2' when the session disposes that round. */
+  disposed?: string[];
+  /** dispose throws (after logging). */
+  throwOnDispose?: boolean;
+}
+
+function logDispose(opts: ToyOpts, name: string): void {
+  opts.disposed?.push(name);
+  if (opts.throwOnDispose) throw new Error('dispose failed');
 }
 
 class ToyRound1 implements Round<number> {
@@ -56,6 +65,9 @@ class ToyRound1 implements Round<number> {
     const out = this.expectsBroadcastFrom.map((p) => ({ to: p, payload: new Writer().u32(this.opts.value + p).finish() }));
     return { out, next: new ToyRound2(this.expectsBroadcastFrom, this.self, this.values, this.opts) };
   }
+  dispose(): void {
+    logDispose(this.opts, 'r1');
+  }
 }
 
 class ToyRound2 implements Round<number> {
@@ -77,6 +89,9 @@ class ToyRound2 implements Round<number> {
   finalize(): RoundOutput<number> {
     if (this.opts.failFinalize) throw new ProtocolError(ErrorCode.INVALID_GROUP_KEY, 'finalize failed');
     return { out: [], result: [...this.values.values()].reduce((a, b) => a + b, 0) };
+  }
+  dispose(): void {
+    logDispose(this.opts, 'r2');
   }
 }
 
@@ -337,5 +352,74 @@ describe('engine: life cycle', () => {
     assert.deepEqual(a.receive(2, Uint8Array.of(1, 2, 3)), []);
     assert.equal(a.state, 'done');
     assert.equal(a.result, 3);
+  });
+});
+
+describe('engine: dispose (a round erases its secrets when the session ends)', () => {
+  it('completion disposes the final round only; a round handing over to the next is not disposed', () => {
+    const parties = [1, 2, 3];
+    const logs = new Map(parties.map((p) => [p, [] as string[]]));
+    const res = runNetwork(parties.map((p) => toy(p, parties, { value: p, disposed: logs.get(p)! })));
+    assert.equal(res.results.size, 3);
+    for (const p of parties) assert.deepEqual(logs.get(p), ['r2']);
+  });
+
+  it('a failed check in verify disposes the current round; the peer told by the abort notice disposes too', () => {
+    const la: string[] = [];
+    const lb: string[] = [];
+    const res = runNetwork([toy(1, [1, 2], { value: 0xdead, disposed: la }), toy(2, [1, 2], { value: 2, disposed: lb })]);
+    assert.equal(res.sessions.get(2)!.error?.code, ErrorCode.INVALID_SHARE);
+    assert.equal(res.sessions.get(1)!.error?.code, ErrorCode.SESSION_ABORTED);
+    assert.deepEqual(lb, ['r1']);
+    assert.equal(la.length, 1, 'the notified party disposes the round it was in, once');
+  });
+
+  it('a failing finalize disposes the round whose finalize failed', () => {
+    const logs = [[], []] as string[][];
+    const res = runNetwork([1, 2].map((p) => toy(p, [1, 2], { value: p, failFinalize: true, disposed: logs[p - 1]! })));
+    assert.equal(res.results.size, 0);
+    for (const l of logs) assert.deepEqual(l, ['r2']);
+  });
+
+  it('abort() (timeout, cancellation) disposes once, aborts with SESSION_ABORTED and returns the abort notice', () => {
+    const log: string[] = [];
+    const s = toy(1, [1, 2], { value: 1, disposed: log });
+    s.start();
+    const out = s.abort('timeout');
+    assert.equal(s.state, 'aborted');
+    assert.equal(s.error?.code, ErrorCode.SESSION_ABORTED);
+    assert.deepEqual(s.error?.culprits, []);
+    assert.match(s.error?.message ?? '', /timeout/);
+    assert.deepEqual(log, ['r1']);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.to, 'all');
+    assert.equal(decodeEnvelope(out[0]!.bytes).kind, 'abort');
+    // The peer stops on the notice.
+    const b = toy(2, [1, 2], { value: 2 });
+    b.start();
+    b.receive(1, out[0]!.bytes);
+    assert.equal(b.state, 'aborted');
+    assert.equal(b.error?.code, ErrorCode.SESSION_ABORTED);
+    // Idempotent; nothing more is disposed or sent.
+    assert.deepEqual(s.abort(), []);
+    assert.deepEqual(log, ['r1']);
+  });
+
+  it('abort() after completion or before start sends nothing; a throwing dispose does not break the abort', () => {
+    const parties = [1, 2];
+    const res = runNetwork(parties.map((p) => toy(p, parties, { value: p })));
+    const done = res.sessions.get(1)!;
+    assert.deepEqual(done.abort(), []);
+    assert.equal(done.state, 'done');
+    assert.equal(done.result, 3);
+    const idle = toy(1, parties, { value: 1 });
+    assert.deepEqual(idle.abort(), []);
+    assert.equal(idle.state, 'aborted');
+    const log: string[] = [];
+    const s = toy(1, parties, { value: 1, disposed: log, throwOnDispose: true });
+    s.start();
+    assert.equal(s.abort().length, 1);
+    assert.equal(s.state, 'aborted');
+    assert.deepEqual(log, ['r1']);
   });
 });

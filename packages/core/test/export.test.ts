@@ -180,6 +180,23 @@ describe('export properties and rejections (secp256k1, 2-of-3)', () => {
     assert.throws(() => combineExport(file, rcpt.secretKey, { expectedPublicKey: other[0]!.publicKey }), isCode(ErrorCode.RECOVERED_KEY_MISMATCH));
   });
 
+  test('an epoch other than the key\'s own is refused (wrapShareForExport, assembleExportFile)', () => {
+    const isParams = (e: unknown) => e instanceof ProtocolError && e.code === ErrorCode.INVALID_PARAMETERS && /epoch/.test(e.message);
+    const quorum = [1, 2];
+    const zero = new Map(quorum.map((j) => [j, createExportZeroSharing({ key: keys[j - 1]!, quorum })]));
+    const commitments = Object.fromEntries(quorum.map((j) => [j, zero.get(j)!.commitments]));
+    const rerandomization = { commitments, shares: Object.fromEntries(quorum.map((j) => [j, zero.get(j)!.shares[1]!])) };
+    const wrap = (key: KeyShare, epoch?: number) =>
+      wrapShareForExport({ key, keyId: 'key-1', exportId: 'e-epoch', quorum, recipientPublicKey: rcpt.publicKey, rerandomization, ...(epoch !== undefined ? { epoch } : {}) });
+    assert.throws(() => wrap(keys[0]!, 1), isParams);
+    assert.equal(wrap(keys[0]!, 0).player, 1);
+    const k3: KeyShare = { ...keys[0]!, epoch: { counter: 3, id: randomBytes(32) } };
+    assert.throws(() => wrap(k3, 0), isParams);
+    assert.equal(wrap(k3, 3).player, 1);
+    const shares = [wrap(keys[0]!)];
+    assert.throws(() => assembleExportFile({ key: keys[0]!, keyId: 'key-1', exportId: 'e-epoch', epoch: 2, quorum, commitments, shares }), isParams);
+  });
+
   test('parameter checks: quorum below k, node outside the quorum, unsorted quorum', () => {
     assert.throws(() => createExportZeroSharing({ key: keys[0]!, quorum: [1] }), isCode(ErrorCode.INVALID_EXPORT));
     assert.throws(() => createExportZeroSharing({ key: keys[0]!, quorum: [2, 3] }), isCode(ErrorCode.INVALID_EXPORT));

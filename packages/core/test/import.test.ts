@@ -23,6 +23,7 @@ import {
   generateBackupKeyPair,
   getSuite,
   hpkeSeal,
+  importConfirmationMessage,
   importContext,
   parseImportRequest,
   randomBytes,
@@ -132,12 +133,19 @@ describe('import of known keys yields their known public keys', () => {
     const d = secp256k1.utils.randomSecretKey();
     const c = cluster(3);
     const P = secp256k1.Point.fromBytes(secp256k1.getPublicKey(d, true));
-    const { keys } = importKey('frost-secp256k1-tr', d, 2, c, { expectedPublicKey: P.toBytes(true) });
     // Independent BIP341 computation: Q = lift_x(x(P)) + TapTweak(x(P))·G.
     const xP = P.toBytes(true).subarray(1);
     const t = BigInt('0x' + hex(schnorr.utils.taggedHash('TapTweak', xP)));
     const Peven = secp256k1.Point.fromBytes(new Uint8Array([2, ...xP]));
     const Q = Peven.add(secp256k1.Point.BASE.multiply(t));
+    // expectedPublicKey is the key the cluster reports (and a wallet shows): the output key x(Q).
+    const { keys, req } = importKey('frost-secp256k1-tr', d, 2, c, { expectedPublicKey: Q.toBytes(true).subarray(1) });
+    const accept = (expectedPublicKey: Uint8Array) => acceptImportedShare(req, { self: 1, nodeSecretKey: c.nodes[0]!.secretKey, expectedPublicKey });
+    // The element encoding of Q is accepted too (like recovery / export); the internal key is not.
+    assert.equal(hex(accept(Q.toBytes(true)).key.publicKey), hex(Q.toBytes(true).subarray(1)));
+    assert.throws(() => accept(P.toBytes(true)), isCode(ErrorCode.INVALID_GROUP_KEY));
+    assert.throws(() => accept(xP), isCode(ErrorCode.INVALID_GROUP_KEY));
+    assert.throws(() => accept(Q.negate().toBytes(true)), isCode(ErrorCode.INVALID_GROUP_KEY));
     for (const k of keys) {
       assert.equal(hex(k.publicKey), hex(Q.toBytes(true).subarray(1)));
       assert.equal(hex(k.taprootInternalKey!), hex(P.toBytes(true)));
@@ -253,5 +261,48 @@ describe('node-side checks of §15 (tampering detected by the node)', () => {
     const req2 = splitForImport({ scheme: 'ecdsa-secp256k1', privateKey: x, threshold: 2, parties: [1, 2, 3], nodeEncryptionKeys: c.keys, keyId: 'k', importId: 'imp-1', chainCode });
     assert.notEqual(hex(accept(req, 1).importCtx), hex(accept(req2, 2).importCtx));
     assert.equal(hex(accept(req2, 1).key.groupKey), hex(accept(req, 1).key.groupKey));
+  });
+
+  test('importCtx binds every field: changing exactly one changes it (and the confirmation)', () => {
+    const base = { importId: req.importId, keyId: req.keyId, scheme: req.scheme, threshold: req.threshold, partyCount: req.parties.length, commitments: req.commitments, chainCodeHash: req.chainCodeHash };
+    const C1 = suite.encodePoint(suite.G.multiply(suite.randomScalar()));
+    const variants: Record<string, Parameters<typeof importContext>[0]> = {
+      importId: { ...base, importId: 'imp-2' },
+      keyId: { ...base, keyId: 'k2' },
+      // Same curve id 1: only the scheme name tells them apart.
+      'scheme frost-secp256k1': { ...base, scheme: 'frost-secp256k1' },
+      'scheme frost-secp256k1-tr': { ...base, scheme: 'frost-secp256k1-tr' },
+      threshold: { ...base, threshold: 3, commitments: [...req.commitments, C1] },
+      partyCount: { ...base, partyCount: 4 },
+      commitment: { ...base, commitments: [req.commitments[0]!, C1] },
+      chainCodeHash: { ...base, chainCodeHash: sha256(randomBytes(32)) },
+    };
+    const baseCtx = hex(importContext(base));
+    assert.equal(hex(importContext({ ...base })), baseCtx, 'deterministic');
+    assert.equal(hex(accept(req).importCtx), baseCtx);
+    const seen = new Set([baseCtx]);
+    for (const [field, v] of Object.entries(variants)) {
+      const ctx = importContext(v);
+      assert.notEqual(hex(ctx), baseCtx, `importCtx ignores ${field}`);
+      assert.notEqual(hex(importConfirmationMessage(ctx)), hex(importConfirmationMessage(importContext(base))), `confirmation ignores ${field}`);
+      seen.add(hex(ctx));
+    }
+    assert.equal(seen.size, Object.keys(variants).length + 1, 'all variants distinct');
+  });
+
+  test('two nodes given requests that differ only in scheme cannot agree (secp256k1 schemes share curve id 1)', () => {
+    for (const scheme of ['frost-secp256k1', 'frost-secp256k1-tr'] as const) {
+      // The relayed request with the scheme swapped: node 2 cannot open its share.
+      const swapped: ImportRequest = { ...req, scheme };
+      assert.throws(() => accept(swapped, 2), isCode(ErrorCode.DECRYPTION_FAILED));
+      // A malicious client that encrypts node 2's share under the swapped request's context:
+      // node 2 accepts, but its agreement value differs from node 1's, so step 6 aborts.
+      const forged = reseal(swapped, 2, new Uint8Array([...suite.encodeScalar(suite.decodeScalar(accept(req, 2).key.secretShare)), ...chainCode]));
+      const a1 = accept(req, 1);
+      const a2 = accept(forged, 2);
+      assert.equal(a2.key.scheme, scheme);
+      assert.notEqual(hex(a2.importCtx), hex(a1.importCtx));
+      assert.notEqual(hex(a2.confirmation), hex(a1.confirmation));
+    }
   });
 });

@@ -15,10 +15,15 @@ import {
   keyShareFromJson,
   keyShareToJson,
   randomBytes,
+  REFRESH_PROTOCOL_ID,
+  Session,
+  validateRefreshParams,
   type KeyShare,
   type PartyId,
   type Scheme,
 } from '../src/index.js';
+import { evalPolynomial, randomPolynomial } from '../src/math/polynomial.js';
+import { startRefresh } from '../src/protocols/refresh/round1.js';
 import { runDkgLocally, runNetwork, type NetworkOptions, type NetworkResult } from '../src/testing/index.js';
 import { combineSecret, randomSubset } from './helpers/dkg.js';
 import { expectSigned, runSign, SCHEMES as FROST_SCHEMES, utf8 } from './helpers/frost.js';
@@ -178,6 +183,31 @@ describe('refresh/v1: storage and edge cases', () => {
     // A mismatching internal key is rejected on load.
     const bad = { ...keyShareToJson(fresh[0]!), taprootInternalKey: hex(fresh[0]!.groupKey) };
     assert.throws(() => keyShareFromJson(bad), (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_PARAMETERS);
+  });
+
+  it('exact output for known zero-sharings: s_i\' = s_i + Σ_ℓ g_ℓ(i), Y_j\' = Y_j + Σ_ℓ g_ℓ(j)·G (byte for byte)', () => {
+    for (const scheme of ['frost-secp256k1', 'frost-ed25519'] as const) {
+      const suite = getSuite(scheme);
+      const keys = runDkgLocally(scheme, 3, 4, { parties: [2, 5, 9, 11] });
+      const sessionId = randomBytes(16);
+      const polys = new Map(keys.map((k) => [k.self, randomPolynomial(suite, 0n, 2)]));
+      const sessions = keys.map((key) => {
+        const cfg = validateRefreshParams({ sessionId, key });
+        return new Session<KeyShare>({ sessionId, protocol: REFRESH_PROTOCOL_ID, self: key.self, parties: cfg.parties, start: () => startRefresh(cfg, polys.get(key.self)) });
+      });
+      const res = runNetwork(sessions);
+      const delta = (j: PartyId) => [...polys.values()].reduce((acc, g) => suite.Fn.add(acc, evalPolynomial(suite, g, BigInt(j))), 0n);
+      for (const old of keys) {
+        const k = res.results.get(old.self);
+        assert.ok(k !== undefined, `party ${old.self}: ${res.sessions.get(old.self)!.error?.message ?? ''}`);
+        assert.equal(hex(k.secretShare), hex(suite.encodeScalar(suite.Fn.add(suite.decodeScalar(old.secretShare), delta(old.self)))));
+        for (const j of old.parties) {
+          const Yj = suite.decodePoint(old.verifyingShares[j]!).add(suite.G.multiply(delta(j)));
+          assert.equal(hex(k.verifyingShares[j]!), hex(suite.encodePoint(Yj)), `Y_${j}`);
+        }
+        assert.deepEqual(k.groupKey, old.groupKey);
+      }
+    }
   });
 
   it('1-of-n key: nothing to re-randomise (degree 0), the refresh succeeds and only the epoch advances', () => {

@@ -26,6 +26,7 @@ import {
   type ReshareResult,
   type Scheme,
 } from '../src/index.js';
+import { commitPolynomial, evalPolynomial, randomPolynomial } from '../src/math/polynomial.js';
 import { startReshare } from '../src/protocols/reshare/round1.js';
 import type { ReshareConfig } from '../src/protocols/reshare/params.js';
 import { delay, runDkgLocally, runNetwork, tamperPayload, type InFlight, type NetworkOptions, type NetworkResult } from '../src/testing/index.js';
@@ -180,14 +181,39 @@ describe('reshare/v1: PK\' == PK and the same public output everywhere', () => {
     });
   }
 
-  it('A3: a dealer equivocating on its broadcast is caught (the victim\'s shares do not match what it was shown)', () => {
+  for (const scheme of SCHEMES) {
+    it(`${scheme}: A3: a dealer equivocating with two valid dealings (same E_j[0] = λ_j·Y_j, the victim's share matches) → ECHO_MISMATCH naming it`, () => {
+      const keys = keysFor(scheme);
+      const suite = getSuite(scheme);
+      const VICTIM = 4;
+      // A second, fully consistent dealing of the cheater's w_2 for the victim only: E'_2 (it
+      // passes E'[0] = λ_2·Y_2, D2 and C1) in its broadcast and the matching h'_2(4) as its direct
+      // message. Every round-1 check passes at the victim; only the echo comparison (A3) is left.
+      const w = suite.Fn.mul(lagrangeAtZero(suite, CHEATER, DEALERS), suite.decodeScalar(keys[CHEATER - 1]!.secretShare));
+      const alt = randomPolynomial(suite, w, NEW_K - 1);
+      const altPoints = commitPolynomial(suite, alt).map((P) => suite.encodePoint(P));
+      const altShare = suite.encodeScalar(evalPolynomial(suite, alt, BigInt(VICTIM)));
+      const res = run(keys, {
+        faults: [
+          tamperPayload((m) => broadcastFrom(CHEATER, 1)(m) && m.to === VICTIM, (pl) => Uint8Array.from([...pl.subarray(0, POINTS_OFFSET), ...altPoints.flatMap((b) => [...b])])),
+          tamperPayload(directFrom(CHEATER, VICTIM), () => altShare),
+        ],
+      });
+      // The honest players compare the victim's echo with their own view of the cheater's
+      // broadcast; they cannot tell which of the two lied, so both are named.
+      expectAbort(res, ErrorCode.ECHO_MISMATCH, [CHEATER, VICTIM], [1, 3, 5]);
+      const s4 = res.sessions.get(VICTIM)!;
+      assert.equal(s4.error?.code, ErrorCode.ECHO_MISMATCH, `victim: ${s4.error?.code ?? 'nothing'} (${s4.error?.message ?? ''})`);
+      assert.ok(s4.error.culprits.includes(CHEATER), `victim culprits ${s4.error.culprits.join(',')}`);
+    });
+  }
+
+  it('D3: a commitment point altered for one receiver only (its share no longer matches) → INVALID_SHARE at that receiver, naming the dealer', () => {
     const suite = getSuite('frost-secp256k1');
     const other = suite.encodePoint(suite.G.multiply(suite.randomScalar()));
     const off = POINTS_OFFSET + suite.pointLength;
     const res = run(keysFor('frost-secp256k1'), { faults: [tamperPayload((m) => broadcastFrom(CHEATER, 1)(m) && m.to === 4, (pl) => Uint8Array.from([...pl.subarray(0, off), ...other, ...pl.subarray(off + 33)]))] });
-    assert.equal(res.sessions.get(4)!.error?.code, ErrorCode.INVALID_SHARE);
-    assert.deepEqual(res.sessions.get(4)!.error?.culprits, [CHEATER]);
-    expectNoOutput(res);
+    expectAbort(res, ErrorCode.INVALID_SHARE, [CHEATER], [4]);
   });
 });
 
@@ -242,6 +268,18 @@ describe('reshare/v1: parameters (checked before any message)', () => {
     refused({ newParties: [1, 1, 2] }, ErrorCode.INVALID_IDENTIFIER);
     refused({ newParties: [0, 1, 2] }, ErrorCode.INVALID_IDENTIFIER);
     refused({ newParties: [1, 2, 70000] }, ErrorCode.INVALID_IDENTIFIER);
+  });
+  it('bad session ids and more than 64 new parties (checks shared with the DKG, same codes and messages)', () => {
+    for (const sessionId of [new Uint8Array(0), new Uint8Array(65)])
+      assert.throws(() => createReshareSession({ ...base, sessionId }), (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_PARAMETERS && /^invalid reshare parameters: session id must be 1\.\.64 bytes$/.test((e as Error).message));
+    const many = Array.from({ length: 65 }, (_, i) => i + 1);
+    assert.throws(() => createReshareSession({ ...base, newParties: many }), (e: unknown) => (e as { code?: string }).code === ErrorCode.INVALID_PARAMETERS && /number of new parties must be in \[1, 64\]/.test((e as Error).message));
+  });
+  it('oldKey given with oldPackage: the same version is accepted, a malformed oldKey is refused', () => {
+    assert.equal(createReshareSession(base).state, 'idle');
+    const { [2]: _dropped, ...vs } = keys[0]!.verifyingShares;
+    refused({ oldKey: { ...keys[0]!, verifyingShares: vs } });
+    refused({ oldKey: { ...keys[0]!, parties: 'x' as unknown as PartyId[] } });
   });
   it('an old package whose verifying shares are inconsistent with the group key', () => {
     const vs = { ...pkg.verifyingShares, 3: pkg.verifyingShares[2]! };

@@ -17,16 +17,23 @@ import {
   publicPackage,
   randomBytes,
   ErrorCode,
+  lagrangeAtZero,
+  RESHARE_PROTOCOL_ID,
+  Session,
+  validateReshareParams,
   type KeyShare,
   type PartyId,
   type ReshareResult,
   type Scheme,
 } from '../src/index.js';
+import { evalPolynomial, randomPolynomial } from '../src/math/polynomial.js';
+import { startReshare } from '../src/protocols/reshare/round1.js';
 import { runDkgLocally, runNetwork, type NetworkOptions, type NetworkResult } from '../src/testing/index.js';
 import { combineSecret, randomSubset } from './helpers/dkg.js';
 import { expectSigned, runSign, SCHEMES as FROST_SCHEMES, utf8, verifyIndependently } from './helpers/frost.js';
 
 const MSG = utf8('reshared key signs');
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 interface Plan {
   readonly dealers: readonly PartyId[];
@@ -132,6 +139,35 @@ describe('reshare/v1: committee changes', () => {
     const keys = runDkgLocally('frost-secp256k1-tr', 2, 3);
     const fresh = reshared(keys, { dealers: [1, 2, 3], newParties: [1, 2, 3], newThreshold: 3 });
     signWith(fresh, keys[0]!.publicKey);
+  });
+
+  it('exact output for known dealings: s_k\' = Σ_j h_j(k), Y_k\' = Σ_j h_j(k)·G (byte for byte; 2-of-3 → 3-of-4, dealers {1, 3})', () => {
+    for (const scheme of ['frost-p256', 'frost-secp256k1-tr'] as const) {
+      const suite = getSuite(scheme);
+      const keys = runDkgLocally(scheme, 2, 3);
+      const dealers: PartyId[] = [1, 3];
+      const newParties: PartyId[] = [1, 2, 4, 6];
+      const sessionId = randomBytes(16);
+      const oldPackage = publicPackage(keys[0]!);
+      const polys = new Map(
+        dealers.map((j) => [j, randomPolynomial(suite, suite.Fn.mul(lagrangeAtZero(suite, j, dealers), suite.decodeScalar(keys[j - 1]!.secretShare)), 2)]),
+      );
+      const players = [...new Set([...dealers, ...newParties])].sort((a, b) => a - b);
+      const sessions = players.map((self) => {
+        const cfg = validateReshareParams({ sessionId, self, oldParties: dealers, newParties, newThreshold: 3, ...(self <= 3 ? { oldKey: keys[self - 1]! } : {}), oldPackage });
+        return new Session<ReshareResult>({ sessionId, protocol: RESHARE_PROTOCOL_ID, self, parties: cfg.sessionParties, start: () => startReshare(cfg, polys.get(self)) });
+      });
+      const res = runNetwork(sessions);
+      const share = (k: PartyId) => dealers.reduce((acc, j) => suite.Fn.add(acc, evalPolynomial(suite, polys.get(j)!, BigInt(k))), 0n);
+      for (const k of newParties) {
+        const out = res.results.get(k);
+        assert.ok(out, `party ${k}: ${res.sessions.get(k)!.error?.message ?? ''}`);
+        assert.equal(hex(out.secretShare), hex(suite.encodeScalar(share(k))));
+        for (const m of newParties) assert.equal(hex(out.verifyingShares[m]!), hex(suite.encodePoint(suite.G.multiply(share(m)))), `Y_${m}`);
+        assert.deepEqual(out.groupKey, oldPackage.groupKey);
+      }
+      assert.equal(res.results.get(3), null, 'dealer 3 leaves');
+    }
   });
 
   it('any delivery order gives the same result (reordered network)', () => {

@@ -3,7 +3,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -55,10 +55,58 @@ describe('tsm CLI', () => {
     assert.equal((JSON.parse(b.stderr) as { error: { code: string } }).error.code, 'INVALID_ARGUMENT');
     const c = await runCli(['sign', '--key', 'key_x', '--message', 'zz', '--json', '--cluster', '/nonexistent/cluster.json']);
     assert.notEqual(c.code, 0);
-    assert.ok(['INVALID_HEX', 'CLUSTER_FILE_NOT_FOUND'].includes((JSON.parse(c.stderr) as { error: { code: string } }).error.code));
+    // The message is checked before the cluster file is read: the hex error, not a missing cluster.
+    assert.equal((JSON.parse(c.stderr) as { error: { code: string } }).error.code, 'INVALID_HEX');
+    assert.equal(c.stderr.trim().split('\n').length, 1);
     const d = await runCli(['status', '--cluster', '/nonexistent/cluster.json']);
     assert.equal(d.code, 1);
     assert.match(d.stderr, /cannot read cluster file/);
+  });
+
+  it('secret files are 0600 even when --force replaces an existing 0644 file; without --force it is kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsm-secret-'));
+    try {
+      const f = join(dir, 'operator.key');
+      writeFileSync(f, 'old\n', { mode: 0o644 });
+      chmodSync(f, 0o644);
+      const refused = await runCli(['backup', 'keygen', '--out', f, '--json']);
+      assert.equal(refused.code, 1);
+      assert.equal((JSON.parse(refused.stderr) as { error: { code: string } }).error.code, 'FILE_EXISTS');
+      assert.equal(readFileSync(f, 'utf8'), 'old\n');
+      assert.equal(statSync(f).mode & 0o777, 0o644);
+      const oldInode = statSync(f).ino;
+      const r = await runCli(['backup', 'keygen', '--out', f, '--force', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(statSync(f).mode & 0o777, 0o600);
+      // A new file replaced the old one: the secret was never written into the 0644 inode.
+      assert.notEqual(statSync(f).ino, oldInode);
+      const written = JSON.parse(readFileSync(f, 'utf8')) as { secretKey: string };
+      assert.match(written.secretKey, /^[0-9a-f]+$/);
+      assert.ok(!r.stdout.includes(written.secretKey), 'the secret is not printed');
+      assert.deepEqual(readdirSync(dir), ['operator.key'], 'no temporary file is left behind');
+      // A target that cannot be replaced (a directory): a clean error, no temporary file left.
+      const d = join(dir, 'sub');
+      mkdirSync(d);
+      const bad = await runCli(['backup', 'keygen', '--out', d, '--force', '--json']);
+      assert.equal(bad.code, 1);
+      assert.equal((JSON.parse(bad.stderr) as { error: { code: string } }).error.code, 'WRITE_FAILED');
+      assert.deepEqual(readdirSync(dir).sort(), ['operator.key', 'sub']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sign takes --path (one sign command, not overridden); recover documents --out', async () => {
+    const s = await runCli(['sign', '--help']);
+    assert.equal(s.code, 0);
+    assert.match(s.stdout, /--path <path>/);
+    assert.equal(s.stdout.match(/--path/g)!.length, 1);
+    const r = await runCli(['recover', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--out <file>/);
+    assert.match(r.stdout, /0600/);
+    const f = await runCli(['recover', '--backup', '/nonexistent', '--key', '/nonexistent', '--force', '--json']);
+    assert.equal((JSON.parse(f.stderr) as { error: { code: string } }).error.code, 'INVALID_ARGUMENT');
   });
 
   it('is installed as the `tsm` command (npm links packages/server/bin/tsm.js)', async () => {

@@ -83,3 +83,32 @@ test('an equivocating leader makes followers choose different ids (the signing c
   assert.equal(res.results.get(2), pool[0]);
   assert.equal(res.results.get(3), pool[1]);
 });
+
+test('the leader learns which proposals some follower lacks (onUnheld), only when every list is complete', () => {
+  const pool = ids(6);
+  const unheld: Record<number, string[][]> = {};
+  const runWith = (lists: Record<number, string[]>) => {
+    for (const p of parties) unheld[p] = [];
+    const sessionId = randomBytes(16);
+    return runNetwork(
+      parties.map((self) => createSelectSession({ sessionId, self, parties, leader: 1, candidates: lists[self]!, onUnheld: (x) => unheld[self]!.push(x) })),
+    );
+  };
+  // Follower 3 restarted (empty pool): no common id, every proposal is unheld, reported to the leader only.
+  const res = runWith({ 1: pool.slice(0, 4), 2: pool, 3: [] });
+  for (const p of parties) assert.equal(res.results.get(p), undefined);
+  assert.deepEqual(unheld[1], [pool.slice(0, 4)]);
+  assert.deepEqual(unheld[2], []);
+  assert.deepEqual(unheld[3], []);
+  // Partly held: the chosen id is still found; the ids some follower lacks are reported.
+  const part = runWith({ 1: [pool[0]!, pool[1]!, pool[2]!], 2: pool, 3: [pool[1]!, pool[2]!] });
+  assert.equal(part.results.get(1), pool[1]);
+  assert.deepEqual(unheld[1], [[pool[0]!]]);
+  // Every proposal held: nothing reported.
+  runWith({ 1: pool.slice(0, 2), 2: pool, 3: pool });
+  assert.deepEqual(unheld[1], []);
+  // A follower's list at the cap may be cut: nothing reported (its missing ids may be held).
+  const full = ids(255);
+  runWith({ 1: [pool[0]!], 2: full, 3: full });
+  assert.deepEqual(unheld[1], []);
+});

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDkgSession, ErrorCode, randomBytes, toHex } from '@opentsm/core';
+import { createDkgSession, decodeEnvelope, ErrorCode, randomBytes, toHex } from '@opentsm/core';
 import type { PeerChannel } from '../src/node/peer-channel.js';
 import { SessionFailure, SessionRunner } from '../src/node/session-runner.js';
 
@@ -105,6 +105,19 @@ describe('SessionRunner', () => {
     assert.ok(Date.now() - t0 < 2000);
     net.down.delete(2);
     await assert.rejects(r1.run(dkg(1, randomBytes(32))), (e: unknown) => e instanceof SessionFailure && (e.code === 'TIMEOUT' || e.code === 'PROTOCOL_ABORTED'));
+  });
+
+  it('a timed-out session is aborted locally (its rounds erase their state) and its peers get an abort notice', async () => {
+    const frames: { from: number; to: number; bytes: Uint8Array }[] = [];
+    // Player 3 never answers; player 1 times out and must tell player 2 (still listening) it gave up.
+    const net = network(3, (from, to, _ch, payload) => (from === 3 ? null : (frames.push({ from, to, bytes: payload }), payload)));
+    const r1 = new SessionRunner(net.channels.get(1)!, { timeoutMs: 200 });
+    const session = dkg(1, randomBytes(32));
+    await assert.rejects(r1.run(session), (e: unknown) => e instanceof SessionFailure && e.code === 'TIMEOUT' && /round 1/.test(e.message));
+    assert.equal(session.state, 'aborted');
+    assert.equal(session.error?.code, ErrorCode.SESSION_ABORTED);
+    const notices = frames.filter((f) => f.from === 1 && f.to === 2 && decodeEnvelope(f.bytes).kind === 'abort');
+    assert.equal(notices.length, 1, 'one abort notice to player 2');
   });
 
   it('refuses to run the same session id twice', async () => {

@@ -4,8 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Reader, toHex, Writer, type PublicKeyPackage } from '@opentsm/core';
+import { encodePackage, PackageInbox, type TransferredPackage } from '../src/node/lifecycle/package.js';
+import { LifecycleRecovery } from '../src/node/lifecycle/recovery.js';
+import { ChannelMux, type PeerChannel } from '../src/node/peer-channel.js';
 import { assertReachable, testBackends, type TestStore } from '../src/store/testing.js';
-import type { NewPendingShare, ShareStore } from '../src/store/types.js';
+import type { LifecycleState, NewPendingShare, ShareStore } from '../src/store/types.js';
 
 const backends = await testBackends();
 
@@ -184,6 +188,105 @@ for (const backend of backends) {
       assert.equal(stored, status.state === 'pending', JSON.stringify({ stored, status }));
     });
 
+    describe('status questions of peers (LifecycleRecovery, node 1, fake peer channel)', () => {
+      const STATES: LifecycleState[] = ['committed', 'aborted', 'pending', 'unknown'];
+      let deliver: (from: number, channel: string, payload: Uint8Array) => void = () => undefined;
+      const sent: { to: number; channel: string; payload: Uint8Array }[] = [];
+      const peer: PeerChannel = {
+        send: (to, channel, payload) => void sent.push({ to, channel, payload }),
+        isConnected: () => true,
+        onMessage: (h) => {
+          deliver = h;
+        },
+      };
+      let nextQ = 1;
+      /** Peer `from` asks node 1 about (keyId, sessionId), showing `digest`; resolves with node 1's answer. */
+      const ask = async (from: number, keyId: string, sessionId: string, digest = ''): Promise<{ state: LifecycleState; digest: string; version: number }> => {
+        const id = nextQ++;
+        const enc = new TextEncoder();
+        deliver(from, 'rpc:lifecycle:status:req', new Writer().u32(id).bytes(enc.encode(keyId)).fixed(Buffer.from(sessionId, 'hex')).bytes(enc.encode(digest)).finish());
+        for (let i = 0; i < 200; i++) {
+          const at = sent.findIndex((m) => m.to === from && m.channel === 'rpc:lifecycle:status:res' && new Reader(m.payload).u32() === id);
+          if (at >= 0) {
+            const r = new Reader(sent.splice(at, 1)[0]!.payload);
+            r.u32();
+            return { state: STATES[r.u8()]!, digest: new TextDecoder().decode(r.bytes(128)), version: r.u32() };
+          }
+          await new Promise((res) => setTimeout(res, 5));
+        }
+        throw new Error('no answer');
+      };
+      const keyHex = (): string => 'key_' + toHex(crypto.getRandomValues(new Uint8Array(16)));
+      before(() => {
+        new LifecycleRecovery({
+          self: 1,
+          mux: new ChannelMux(peer),
+          store,
+          log: { info: () => undefined, warn: () => undefined },
+          onCommitted: async () => undefined,
+          onAborted: async () => undefined,
+          onPackage: () => undefined,
+        });
+      });
+      const keyWithParties = async (parties: number[]): Promise<string> => {
+        const keyId = keyHex();
+        await store.insertPendingKey({ keyId, applicationId: app, scheme: 'frost-ed25519', threshold: 2, parties });
+        await store.activateKey(keyId, { publicKey: 'cd'.repeat(32), sealedShare: share(1), version: 1 });
+        return keyId;
+      };
+
+      it("a non-participant's question writes nothing and gets 'unknown'", async () => {
+        const keyId = await keyWithParties([1, 2, 3]);
+        const s = sid();
+        assert.equal((await ask(9, keyId, s)).state, 'unknown', 'key row, run not staged yet');
+        assert.equal((await store.lifecycleStatus(keyId, s)).state, 'unknown', 'nothing recorded');
+        const p = pending(keyId, { sessionId: s });
+        assert.equal(await store.insertPendingShare(p), true, 'the run can still be staged');
+        const a = await ask(9, keyId, s, p.digest);
+        assert.deepEqual([a.state, a.digest, a.version], ['unknown', '', 0], 'a pending run is not shown to a non-participant');
+        assert.equal((await ask(9, keyId, sid())).state, 'unknown', 'another run of the key, with a pending share here');
+        assert.equal((await store.getPendingShare(keyId))?.sessionId, s, 'the pending share is untouched');
+        // A participant learns the pending run, with its digest and version.
+        const b = await ask(2, keyId, s, p.digest);
+        assert.deepEqual([b.state, b.digest, b.version], ['pending', p.digest, 2]);
+        // A newcomer of the pending run (not in the key's parties) is a participant too.
+        const keyId2 = await keyWithParties([1, 2, 3]);
+        const p2 = pending(keyId2, { operation: 'reshare', participants: [1, 2, 3, 4], parties: [1, 2, 4] });
+        assert.equal(await store.insertPendingShare(p2), true);
+        assert.equal((await ask(4, keyId2, p2.sessionId, p2.digest)).state, 'pending');
+        assert.equal((await ask(5, keyId2, p2.sessionId, p2.digest)).state, 'unknown');
+      });
+
+      it("a player of the key asking about a run unknown here records it 'aborted'; so does anyone when the node has nothing about the key", async () => {
+        const keyId = await keyWithParties([1, 2, 3]);
+        const s = sid();
+        assert.equal((await ask(3, keyId, s)).state, 'aborted');
+        assert.equal(await store.insertPendingShare(pending(keyId, { sessionId: s })), false, 'recorded: never staged afterwards');
+        // A newcomer's view: no key row, no pending share (the only case any peer's question may write).
+        const fresh = keyHex();
+        const s2 = sid();
+        assert.equal((await ask(9, fresh, s2)).state, 'aborted');
+        assert.equal((await store.lifecycleStatus(fresh, s2)).state, 'aborted');
+      });
+
+      it("decided runs: 'aborted' to anyone, 'committed' only with the same digest", async () => {
+        // A dealer that left the key (row deleted at commit) asks a player that committed: not in row.parties any more.
+        const keyId = await keyWithParties([1, 2, 3]);
+        const p = pending(keyId, { operation: 'reshare', parties: [1, 2, 4], participants: [1, 2, 3, 4], threshold: 2 });
+        assert.equal(await store.insertPendingShare(p), true);
+        assert.equal(await store.commitPendingShare(keyId, p.sessionId), true);
+        const c = await ask(3, keyId, p.sessionId, p.digest);
+        assert.deepEqual([c.state, c.digest, c.version], ['committed', p.digest, 2]);
+        assert.equal((await ask(3, keyId, p.sessionId)).state, 'unknown', 'no digest shown');
+        assert.equal((await ask(9, keyId, p.sessionId, 'ab'.repeat(32))).state, 'unknown', 'another digest');
+        // A newcomer asks a dealer that gave the run up: it learns 'aborted' (nothing else to learn).
+        const keyId2 = await keyWithParties([1, 2, 3]);
+        const s = sid();
+        assert.equal(await store.abortLifecycle(keyId2, s), 'aborted');
+        assert.deepEqual(await ask(4, keyId2, s, 'ee'.repeat(32)), { state: 'aborted', digest: '', version: 0 });
+      });
+    });
+
     it('validates its arguments', async () => {
       const keyId = uid('key');
       await rejectsCode(store.insertPendingShare(pending(keyId, { sessionId: 'XY' })), 'INVALID_ARGUMENT');
@@ -201,3 +304,49 @@ for (const backend of backends) {
     });
   });
 }
+
+describe('PackageInbox (reshare packages for newcomers)', () => {
+  const pkgOf = (sessionId: string, version = 3, threshold = 2): TransferredPackage => {
+    const p: PublicKeyPackage = {
+      scheme: 'frost-ed25519',
+      threshold,
+      parties: [1, 2, 3],
+      groupKey: new Uint8Array(32).fill(1),
+      publicKey: new Uint8Array(32).fill(1),
+      verifyingShares: { 1: new Uint8Array(32).fill(2), 2: new Uint8Array(32).fill(3), 3: new Uint8Array(32).fill(4) },
+      chainCode: new Uint8Array(32).fill(5),
+    };
+    return { sessionId, keyId: 'key_' + 'ab'.repeat(16), applicationId: 'app_1', protocol: 'frost', version, package: p };
+  };
+  const accept = (from: number, t: TransferredPackage): boolean => t.package.parties.includes(from);
+
+  it('keeps one package per (session, sender); a flooding sender evicts only its own', async () => {
+    const inbox = new PackageInbox(60_000, 4);
+    const s = sid();
+    inbox.deliver(2, encodePackage(pkgOf(s)));
+    inbox.deliver(2, encodePackage(pkgOf(s, 9)));
+    inbox.deliver(2, encodePackage(pkgOf(s)));
+    assert.equal(inbox.size, 1, 'one per (session, sender)');
+    for (let i = 0; i < 100; i++) inbox.deliver(3, encodePackage(pkgOf(sid(), 9)));
+    assert.equal(inbox.size, 1 + 4, 'the flood is bounded per sender');
+    inbox.deliver(1, encodePackage(pkgOf(s)));
+    const got = await inbox.wait(s, accept, 50);
+    assert.equal(got?.version, 3, "node 2's package survived the flood; with node 1's it makes k = 2");
+  });
+
+  it('needs k identical packages from distinct parties of the key', async () => {
+    const inbox = new PackageInbox(60_000);
+    const s = sid();
+    inbox.deliver(1, encodePackage(pkgOf(s, 9)));
+    inbox.deliver(1, encodePackage(pkgOf(s, 3)));
+    inbox.deliver(7, encodePackage(pkgOf(s, 3)));
+    assert.equal(await inbox.wait(s, accept, 50), undefined, 'one liar, a second package from the same sender and a non-party are not enough');
+    const s2 = sid();
+    const waiting = inbox.wait(s2, accept, 2000);
+    inbox.deliver(1, encodePackage(pkgOf(s2, 9)));
+    inbox.deliver(2, encodePackage(pkgOf(s2, 3)));
+    inbox.deliver(2, encodePackage(pkgOf(s2, 9)));
+    inbox.deliver(3, encodePackage(pkgOf(s2, 3)));
+    assert.equal((await waiting)?.version, 3);
+  });
+});

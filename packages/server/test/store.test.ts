@@ -190,7 +190,11 @@ for (const backend of backends) {
         assert.equal([a, b].filter((x) => x !== undefined).length, 1, 'a presignature is taken once');
         assert.deepEqual([...(a ?? b)!.sealed], [0, 9, 9]);
         assert.equal(await store.takePresignature(keyId, `${keyId}-p0`), undefined);
-        assert.equal(await store.deletePresignatures(keyId), 2);
+        assert.equal(await store.deletePresignatureIds(keyId, [`${keyId}-p1`, `${keyId}-missing`]), 1, 'only held ids are deleted');
+        assert.equal(await store.deletePresignatureIds(uid('key'), [`${keyId}-p2`]), 0, 'ids of another key are untouched');
+        assert.equal(await store.deletePresignatureIds(keyId, []), 0);
+        assert.deepEqual(await store.listPresignatureIds(keyId, '1,2,3', 10), [`${keyId}-p2`]);
+        assert.equal(await store.deletePresignatures(keyId), 1);
         assert.equal(await store.countPresignatures(keyId, '1,2,3'), 0);
       });
 

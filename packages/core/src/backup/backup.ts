@@ -13,10 +13,10 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { equalBytes } from '../math/bytes.js';
-import type { KeyShare, PublicKeyPackage } from '../protocols/key-share.js';
+import { keyEpoch, type KeyEpoch, type KeyShare, type PublicKeyPackage } from '../protocols/key-share.js';
 import { getSuite, type GroupPoint, type Scheme } from '../suites/index.js';
-import { checkParties, recordInconsistency } from './common.js';
-import { hpkeGenerateKeyPair, hpkeSuiteIds, inferHpkeSuite, isBackupSuite, validateHpkePublicKey, type BackupSuite, type HpkeKeyPair } from './hpke.js';
+import { checkParties, checkedEpoch, recordInconsistency } from './common.js';
+import { hpkeGenerateKeyPair, inferHpkeSuite, isBackupSuite, validateHpkePublicKey, type BackupSuite, type HpkeKeyPair } from './hpke.js';
 import { proveBackup, verifyBackupBlob, type BackupStatement } from './proof.js';
 
 /** One player's backup B_i with the metadata needed to route and store it. */
@@ -35,15 +35,16 @@ export interface ShareBackup {
   readonly blob: Uint8Array;
 }
 
-/** The epoch counter of a key share (absent = 0). Typed structurally so it works with any KeyShare version. */
-export function shareEpoch(key: object): number {
-  const e = (key as { epoch?: { counter?: unknown } }).epoch;
-  return typeof e?.counter === 'number' ? e.counter : 0;
+/**
+ * The epoch counter of a key share (absent = 0).
+ * @deprecated Use `keyEpoch(key).counter` (protocols/key-share.ts); kept for API compatibility.
+ */
+export function shareEpoch(key: { readonly epoch?: KeyEpoch | undefined }): number {
+  return keyEpoch(key).counter;
 }
 
 /** A fresh operator backup key pair (spec §3.2; `x25519` = suite A default, `p256` = suite B). */
 export function generateBackupKeyPair(suite: BackupSuite = 'x25519'): HpkeKeyPair {
-  hpkeSuiteIds(suite);
   return hpkeGenerateKeyPair(suite);
 }
 
@@ -57,21 +58,29 @@ export function backupSuiteOfPublicKey(publicKey: Uint8Array): BackupSuite {
 
 export interface BackupStatementOptions {
   readonly keyId: string;
-  /** Default: the key's epoch counter (0 when absent). */
+  /** Default: the key's epoch counter (0 when absent); when given it must equal it (INVALID_PARAMETERS). */
   readonly epoch?: number;
   readonly player: PartyId;
   readonly suite: BackupSuite;
   readonly recipientPublicKey: Uint8Array;
 }
 
-/** The statement T for player `player` of a key record (spec §3.3). */
+/**
+ * The statement T for player `player` of a key record (spec §3.3). The epoch is the record's own
+ * (`keyEpoch(key).counter`): an `o.epoch` that differs throws INVALID_PARAMETERS.
+ */
 export function backupStatement(key: PublicKeyPackage, o: BackupStatementOptions): BackupStatement {
+  return statementAt(key, checkedEpoch(key, o.epoch), o);
+}
+
+/** The statement of a record at an explicit epoch (a backup file carries the counter but no KeyEpoch). */
+function statementAt(key: PublicKeyPackage, epoch: number, o: Omit<BackupStatementOptions, 'epoch'>): BackupStatement {
   const vs = key.verifyingShares[o.player];
   if (!key.parties.includes(o.player) || vs === undefined) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `player ${o.player} holds no share of this key`);
   return {
     scheme: key.scheme,
     keyId: o.keyId,
-    epoch: o.epoch ?? shareEpoch(key),
+    epoch,
     threshold: key.threshold,
     partyCount: key.parties.length,
     player: o.player,
@@ -86,7 +95,7 @@ export interface CreateShareBackupParams {
   /** This node's key share (the share is backed up exactly as stored, spec §3.1). */
   readonly key: KeyShare;
   readonly keyId: string;
-  /** Default: the key's epoch counter (0 when absent). */
+  /** Default: the key's epoch counter (0 when absent); when given it must equal it (INVALID_PARAMETERS). */
   readonly epoch?: number;
   /** The pinned operator key (nodes refuse unknown keys: that check is the caller's policy, H1). */
   readonly recipientPublicKey: Uint8Array;
@@ -96,7 +105,8 @@ export interface CreateShareBackupParams {
 
 /**
  * Backup(T, x_i) (spec §6): encrypts this node's share to the operator key with a proof that
- * binds it to the verifying share. About 0.5 s (suite A) / 1 s (suite B) per share.
+ * binds it to the verifying share. About 0.37 s (suite A) / 0.73 s (suite B) per share
+ * (bench/results/latest.json, docs/protocols/backup.md §8).
  */
 export function createShareBackup(p: CreateShareBackupParams): ShareBackup {
   if (p === null || typeof p !== 'object' || p.key === null || typeof p.key !== 'object') throw new TypeError('createShareBackup: params.key must be a KeyShare');
@@ -185,7 +195,7 @@ export function backupFileKey(f: BackupFile): PublicKeyPackage {
 
 /** The statement of player i of a backup file. */
 export function backupFileStatement(f: BackupFile, player: PartyId): BackupStatement {
-  return backupStatement(backupFileKey(f), { keyId: f.keyId, epoch: f.epoch, player, suite: f.suite, recipientPublicKey: f.recipientPublicKey });
+  return statementAt(backupFileKey(f), f.epoch, { keyId: f.keyId, player, suite: f.suite, recipientPublicKey: f.recipientPublicKey });
 }
 
 /**
@@ -246,10 +256,13 @@ export function backupRecordProblems(f: BackupFile, trust: BackupTrust = {}): st
   const k = trust.key;
   if (k !== undefined) {
     if (k.scheme !== f.scheme || k.threshold !== f.threshold) problems.push('scheme or threshold differs from the trusted key record');
+    if (keyEpoch(k).counter !== f.epoch) problems.push('epoch differs from the epoch of the trusted key record');
     const kp = [...k.parties].sort((a, b) => a - b);
     if (kp.length !== parties.length || kp.some((p, i) => p !== parties[i])) problems.push('player set differs from the trusted key record');
     else {
       if (!equalBytes(k.groupKey, f.groupKey)) problems.push('group key differs from the trusted key record');
+      if (!(k.publicKey instanceof Uint8Array) || !equalBytes(k.publicKey, f.publicKey)) problems.push('public key differs from the trusted key record');
+      if (!(k.chainCode instanceof Uint8Array) || !(f.chainCode instanceof Uint8Array) || !equalBytes(k.chainCode, f.chainCode)) problems.push('chain code differs from the trusted key record');
       for (const p of parties) {
         const v = k.verifyingShares[p];
         if (v === undefined || !equalBytes(v, f.verifyingShares[p]!)) problems.push(`verifying share of player ${p} differs from the trusted key record`);
@@ -277,7 +290,7 @@ export interface VerifyBackupSetOptions extends BackupTrust {
 
 /**
  * Check a whole backup file: the record (consistency, trust) and every proof against its
- * statement. Public data only. About 0.25 s (suite A) per backup.
+ * statement. Public data only. About 0.2 s (suite A) / 0.37 s (suite B) per backup.
  */
 export function verifyBackupSet(file: BackupFile, opts: VerifyBackupSetOptions = {}): BackupSetReport {
   if (file === null || typeof file !== 'object') throw new TypeError('verifyBackupSet: file must be a BackupFile');
@@ -304,7 +317,7 @@ export interface AssembleBackupFileParams {
   /** The key record (public key package) of the key. */
   readonly key: PublicKeyPackage;
   readonly keyId: string;
-  /** Default: the key's epoch counter (0 when absent). */
+  /** Default: the key's epoch counter (0 when absent); when given it must equal it (INVALID_PARAMETERS). */
   readonly epoch?: number;
   readonly suite: BackupSuite;
   readonly recipientPublicKey: Uint8Array;
@@ -322,7 +335,7 @@ export interface AssembleBackupFileParams {
  */
 export function assembleBackupFile(p: AssembleBackupFileParams): BackupFile {
   const k = p.key;
-  const epoch = p.epoch ?? shareEpoch(k);
+  const epoch = checkedEpoch(k, p.epoch);
   const parties = [...k.parties].sort((a, b) => a - b);
   const vs: Record<PartyId, Uint8Array> = {};
   for (const q of parties) vs[q] = k.verifyingShares[q]!;

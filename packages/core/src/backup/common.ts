@@ -5,7 +5,8 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { checkIdentifiers } from '../math/polynomial.js';
-import { parseHex, toHex } from '../math/bytes.js';
+import { parseHex } from '../math/bytes.js';
+import { keyEpoch, type KeyEpoch } from '../protocols/key-share.js';
 import type { GroupPoint, Scheme, Suite } from '../suites/index.js';
 import { isScheme } from '../suites/index.js';
 
@@ -54,11 +55,15 @@ export function recordInconsistency(suite: Suite, threshold: number, parties: re
   return null;
 }
 
-/** Big-endian bytes → bigint. */
-export function bytesToBigBE(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
+/**
+ * The epoch counter to bind for a key: `keyEpoch(key).counter`, or the caller's `epoch`, which
+ * must then equal it (a backup / export of a share under another epoch than the share's own
+ * would be a statement about shares that do not exist). Throws `code` on a mismatch.
+ */
+export function checkedEpoch(key: { readonly epoch?: KeyEpoch | undefined }, epoch: number | undefined, code: ErrorCode = ErrorCode.INVALID_PARAMETERS): number {
+  const own = keyEpoch(key).counter;
+  if (epoch !== undefined && epoch !== own) throw new ProtocolError(code, `epoch ${String(epoch)} is not the key's epoch (${own})`);
+  return own;
 }
 
 /** Decode a private scalar (bytes in the suite's scalar encoding, or a bigint): 0 < x < q. */
@@ -201,8 +206,4 @@ export class JsonReader {
   end(): void {
     for (const k of Object.keys(this.o)) if (!this.seen.has(k)) this.fail(`unknown field '${k}'`);
   }
-}
-
-export function hexOf(b: Uint8Array): string {
-  return toHex(b);
 }

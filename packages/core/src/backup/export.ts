@@ -25,23 +25,15 @@ import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { equalBytes } from '../math/bytes.js';
 import { evalCommitment, evalPolynomial, randomPolynomial } from '../math/polynomial.js';
+import { u16be as u16, u32be as u32 } from '../math/transcript.js';
 import type { KeyShare, PublicKeyPackage } from '../protocols/key-share.js';
 import { getSuite, type GroupPoint, type Scheme, type Suite } from '../suites/index.js';
-import { shareEpoch } from './backup.js';
-import { checkParties, interpolateScalars, recordInconsistency } from './common.js';
+import { checkParties, checkedEpoch, interpolateScalars, recordInconsistency } from './common.js';
 import { createHpkeOpener, createHpkeSealer, hpkePublicKey, inferHpkeSuite, isBackupSuite, validateHpkePublicKey, type BackupSuite } from './hpke.js';
 import { lp } from './proof.js';
 
 const EMPTY = new Uint8Array(0);
 
-function u16(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 8) & 0xff, n & 0xff]);
-}
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n);
-  return b;
-}
 function encodeSet(s: readonly PartyId[]): Uint8Array {
   return concatBytes(...s.map(u16));
 }
@@ -150,7 +142,7 @@ export interface WrapShareForExportParams {
   readonly keyId: string;
   /** Fresh, single-use id of the signed export request. */
   readonly exportId: string;
-  /** Default: the key's epoch counter. */
+  /** Default: the key's epoch counter; when given it must equal it (INVALID_PARAMETERS). */
   readonly epoch?: number;
   /** S, ascending, |S| ≥ k. */
   readonly quorum: readonly PartyId[];
@@ -188,7 +180,7 @@ export function wrapShareForExport(p: WrapShareForExportParams): WrappedExportSh
   const S = checkQuorum(suite, key, p.quorum);
   const m = key.self;
   if (!S.includes(m)) throw new ProtocolError(ErrorCode.INVALID_EXPORT, 'this node is not in the export quorum');
-  const epoch = p.epoch ?? shareEpoch(key);
+  const epoch = checkedEpoch(key, p.epoch);
   const Z = decodeCommitments(suite, key.threshold, S, p.rerandomization.commitments);
   const Fn = suite.Fn;
   let x = suite.decodeNonZeroScalar(key.secretShare);
@@ -227,8 +219,12 @@ export function wrapShareForExport(p: WrapShareForExportParams): WrappedExportSh
     commitmentsHash: exportCommitmentsHash(S, p.rerandomization.commitments),
   });
   const pt = suite.encodeScalar(x);
-  const ciphertext = createHpkeSealer(suiteName, p.recipientPublicKey, info).seal(EMPTY, pt);
-  pt.fill(0);
+  let ciphertext: Uint8Array;
+  try {
+    ciphertext = createHpkeSealer(suiteName, p.recipientPublicKey, info).seal(EMPTY, pt);
+  } finally {
+    pt.fill(0);
+  }
   return { player: m, verifyingShare, recipientPublicKey: p.recipientPublicKey, ciphertext };
 }
 
@@ -322,6 +318,7 @@ export interface AssembleExportFileParams {
   readonly key: PublicKeyPackage;
   readonly keyId: string;
   readonly exportId: string;
+  /** Default: the key's epoch counter; when given it must equal it (INVALID_PARAMETERS). */
   readonly epoch?: number;
   readonly quorum: readonly PartyId[];
   readonly commitments: Readonly<Record<PartyId, readonly Uint8Array[]>>;
@@ -348,7 +345,7 @@ export function assembleExportFile(p: AssembleExportFileParams): ExportFile {
     scheme: p.key.scheme,
     keyId: p.keyId,
     exportId: p.exportId,
-    epoch: p.epoch ?? shareEpoch(p.key),
+    epoch: checkedEpoch(p.key, p.epoch),
     threshold: p.key.threshold,
     quorum: S,
     groupKey: p.key.groupKey,
@@ -409,23 +406,33 @@ export function unwrapExportShares(file: ExportFile, recipientSecretKeys: Uint8A
     }
   });
   const out: UnwrappedExportShare[] = [];
-  for (const s of file.shares) {
-    const k = keys.find((c) => equalBytes(c.pk, s.recipientPublicKey));
-    if (k === undefined) continue;
-    let pt: Uint8Array;
-    try {
-      pt = createHpkeOpener(file.suite, k.sk, infoFor(file, s)).open(s.ciphertext, EMPTY);
-    } catch {
-      throw new ProtocolError(ErrorCode.DECRYPTION_FAILED, `wrapped share of player ${s.player} does not open (corrupted or bound to another export)`, [s.player]);
+  try {
+    for (const s of file.shares) {
+      const k = keys.find((c) => equalBytes(c.pk, s.recipientPublicKey));
+      if (k === undefined) continue;
+      let pt: Uint8Array;
+      try {
+        pt = createHpkeOpener(file.suite, k.sk, infoFor(file, s)).open(s.ciphertext, EMPTY);
+      } catch {
+        throw new ProtocolError(ErrorCode.DECRYPTION_FAILED, `wrapped share of player ${s.player} does not open (corrupted or bound to another export)`, [s.player]);
+      }
+      let x: bigint;
+      try {
+        x = suite.decodeNonZeroScalar(pt);
+      } catch {
+        pt.fill(0);
+        throw new ProtocolError(ErrorCode.INVALID_EXPORT, `wrapped share of player ${s.player} is not a valid scalar`, [s.player]);
+      }
+      if (!suite.G.multiply(x).equals(suite.decodePoint(s.verifyingShare))) {
+        pt.fill(0);
+        throw new ProtocolError(ErrorCode.INVALID_EXPORT, `wrapped share of player ${s.player} does not match X'_m`, [s.player]);
+      }
+      out.push({ player: s.player, share: pt, verifyingShare: s.verifyingShare });
     }
-    let x: bigint;
-    try {
-      x = suite.decodeNonZeroScalar(pt);
-    } catch {
-      throw new ProtocolError(ErrorCode.INVALID_EXPORT, `wrapped share of player ${s.player} is not a valid scalar`, [s.player]);
-    }
-    if (!suite.G.multiply(x).equals(suite.decodePoint(s.verifyingShare))) throw new ProtocolError(ErrorCode.INVALID_EXPORT, `wrapped share of player ${s.player} does not match X'_m`, [s.player]);
-    out.push({ player: s.player, share: pt, verifyingShare: s.verifyingShare });
+  } catch (e) {
+    // Shares already opened are not returned: wipe them.
+    for (const o of out) o.share.fill(0);
+    throw e;
   }
   return out;
 }
@@ -451,8 +458,10 @@ export interface CombinedExport {
  */
 export function combineExport(file: ExportFile, recipientSecretKeys: Uint8Array | readonly Uint8Array[], opts: { readonly expectedPublicKey?: Uint8Array } = {}): CombinedExport {
   const shares = unwrapExportShares(file, recipientSecretKeys);
-  if (shares.length < file.threshold)
+  if (shares.length < file.threshold) {
+    for (const s of shares) s.share.fill(0);
     throw new ProtocolError(ErrorCode.DECRYPTION_FAILED, `only ${shares.length} of the k = ${file.threshold} shares are wrapped to the given key(s): not the recipient`);
+  }
   const suite = getSuite(file.scheme);
   const chosen = shares.slice(0, file.threshold);
   const m = new Map<PartyId, bigint>(chosen.map((s) => [s.player, suite.decodeNonZeroScalar(s.share)]));

@@ -132,6 +132,7 @@ const kemX25519: Kem = (() => {
     deriveKeyPair(ikm) {
       const prk = labeledExtract(suiteId, EMPTY, 'dkp_prk', ikm);
       const sk = labeledExpand(suiteId, prk, 'sk', EMPTY, 32);
+      prk.fill(0);
       return { sk, pk: x25519.getPublicKey(sk) };
     },
     publicKey: (sk) => x25519.getPublicKey(sk),
@@ -202,8 +203,13 @@ const kemP256: Kem = (() => {
         const bytes = labeledExpand(suiteId, prk, 'candidate', i2osp(counter, 1), 32);
         let s = 0n;
         for (const b of bytes) s = (s << 8n) | BigInt(b);
-        if (s !== 0n && s < Fn.ORDER) return { sk: bytes, pk: Point.BASE.multiply(s).toBytes(false) };
+        if (s !== 0n && s < Fn.ORDER) {
+          prk.fill(0);
+          return { sk: bytes, pk: Point.BASE.multiply(s).toBytes(false) };
+        }
+        bytes.fill(0);
       }
+      prk.fill(0);
       throw new HpkeError('DeriveKeyPair: no valid candidate', ErrorCode.INVALID_PARAMETERS);
     },
     publicKey: (sk) => Point.BASE.multiply(decodeSk(sk)).toBytes(false),
@@ -275,7 +281,9 @@ function keyScheduleContext(r: Resolved, info: Uint8Array): Uint8Array {
 
 function extractAndExpand(kem: Kem, dh: Uint8Array, kemContext: Uint8Array): Uint8Array {
   const prk = labeledExtract(kem.suiteId, EMPTY, 'eae_prk', dh);
-  return labeledExpand(kem.suiteId, prk, 'shared_secret', kemContext, kem.Nsecret);
+  const sharedSecret = labeledExpand(kem.suiteId, prk, 'shared_secret', kemContext, kem.Nsecret);
+  prk.fill(0);
+  return sharedSecret;
 }
 
 /** Internal values of one base-mode setup (exposed for the RFC 9180 known-answer tests). */
@@ -288,10 +296,12 @@ export interface HpkeSetup {
 
 function schedule(r: Resolved, ksc: Uint8Array, sharedSecret: Uint8Array): { key: Uint8Array; baseNonce: Uint8Array } {
   const secret = labeledExtract(r.suiteId, sharedSecret, 'secret', EMPTY);
-  return {
+  const out = {
     key: labeledExpand(r.suiteId, secret, 'key', ksc, r.aead.Nk),
     baseNonce: labeledExpand(r.suiteId, secret, 'base_nonce', ksc, r.aead.Nn),
   };
+  secret.fill(0);
+  return out;
 }
 
 function setupSender(r: Resolved, ksc: Uint8Array, pkR: Uint8Array, ikmE: Uint8Array): HpkeSetup {
@@ -368,6 +378,17 @@ export interface HpkeDetSealer {
   setup(ikmE: Uint8Array): HpkeSetup;
 }
 
+/** Seal with one sender setup, then wipe its secrets (shared secret, AEAD key, base nonce). */
+function sealWith(r: Resolved, s: HpkeSetup, aad: Uint8Array, pt: Uint8Array): Uint8Array {
+  try {
+    return concatBytes(s.enc, r.aead.seal(s.key, s.baseNonce, aad, pt));
+  } finally {
+    s.sharedSecret.fill(0);
+    s.key.fill(0);
+    s.baseNonce.fill(0);
+  }
+}
+
 function makeSealer(suite: BackupSuite | HpkeSuiteIds, pkR: Uint8Array, info: Uint8Array): { r: Resolved; ksc: Uint8Array } {
   const r = resolve(suite);
   r.kem.validatePublicKey(pkR);
@@ -379,9 +400,13 @@ export function createHpkeSealer(suite: BackupSuite | HpkeSuiteIds, pkR: Uint8Ar
   return {
     seal(aad, pt) {
       const ikmE = randomBytes(r.kem.Nsk);
-      const s = setupSender(r, ksc, pkR, ikmE);
-      ikmE.fill(0);
-      return concatBytes(s.enc, r.aead.seal(s.key, s.baseNonce, aad, pt));
+      let s: HpkeSetup;
+      try {
+        s = setupSender(r, ksc, pkR, ikmE);
+      } finally {
+        ikmE.fill(0);
+      }
+      return sealWith(r, s, aad, pt);
     },
   };
 }
@@ -394,8 +419,7 @@ export function createHpkeDetSealer(suite: BackupSuite | HpkeSuiteIds, pkR: Uint
   const { r, ksc } = makeSealer(suite, pkR, info);
   return {
     detSeal(aad, pt, ikmE) {
-      const s = setupSender(r, ksc, pkR, ikmE);
-      return concatBytes(s.enc, r.aead.seal(s.key, s.baseNonce, aad, pt));
+      return sealWith(r, setupSender(r, ksc, pkR, ikmE), aad, pt);
     },
     setup: (ikmE) => setupSender(r, ksc, pkR, ikmE),
   };
@@ -418,14 +442,18 @@ export function createHpkeOpener(suite: BackupSuite | HpkeSuiteIds, skR: Uint8Ar
       const enc = ciphertext.subarray(0, r.kem.Nenc);
       let key: Uint8Array;
       let baseNonce: Uint8Array;
+      let dh: Uint8Array | undefined;
+      let ss: Uint8Array | undefined;
       try {
         // dh() validates enc (P-256: on-curve point; X25519: rejects an all-zero output).
-        const dh = r.kem.dh(skR, enc);
-        const ss = extractAndExpand(r.kem, dh, concatBytes(enc, pkRm));
-        dh.fill(0);
+        dh = r.kem.dh(skR, enc);
+        ss = extractAndExpand(r.kem, dh, concatBytes(enc, pkRm));
         ({ key, baseNonce } = schedule(r, ksc, ss));
       } catch {
         throw new HpkeError('HPKE open: invalid encapsulated key');
+      } finally {
+        dh?.fill(0);
+        ss?.fill(0);
       }
       try {
         return r.aead.open(key, baseNonce, aad, ciphertext.subarray(r.kem.Nenc));
@@ -433,6 +461,7 @@ export function createHpkeOpener(suite: BackupSuite | HpkeSuiteIds, skR: Uint8Ar
         throw new HpkeError('HPKE open: authentication failed (wrong key, context or corrupted ciphertext)');
       } finally {
         key.fill(0);
+        baseNonce.fill(0);
       }
     },
   };

@@ -20,7 +20,7 @@ import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { equalBytes, randomBytes } from '../math/bytes.js';
 import { commitPolynomial, evalCommitment, evalPolynomial, randomPolynomial } from '../math/polynomial.js';
-import { lengthPrefixed } from '../math/transcript.js';
+import { lengthPrefixed, u16be as u16, u8 } from '../math/transcript.js';
 import type { KeyShare } from '../protocols/key-share.js';
 import { getSuite, type GroupPoint, type Scheme, type Suite } from '../suites/index.js';
 import { decodePrivateScalar } from './common.js';
@@ -29,12 +29,6 @@ import { curveIdOf, lp } from './proof.js';
 
 const CHAIN_CODE_LENGTH = 32;
 
-function u8(n: number): Uint8Array {
-  return new Uint8Array([n & 0xff]);
-}
-function u16(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 8) & 0xff, n & 0xff]);
-}
 
 /** The public request of an import (identical bytes for every node). */
 export interface ImportRequest {
@@ -59,8 +53,13 @@ export interface ImportRequest {
 }
 
 /**
- * importCtx = SHA-256(lp("OpenTSM/import/v1") ‖ lp(importId) ‖ lp(keyId) ‖ u8(curveId) ‖ u16(k) ‖ u16(n)
- *                     ‖ lp(C_0) ‖ … ‖ lp(C_{k−1}) ‖ lp(SHA-256(chainCode)))   (spec §15 step 4).
+ * importCtx = SHA-256(lp("OpenTSM/import/v1") ‖ lp(importId) ‖ lp(keyId) ‖ u8(curveId) ‖ lp(utf8(scheme))
+ *                     ‖ u16(k) ‖ u16(n) ‖ lp(C_0) ‖ … ‖ lp(C_{k−1}) ‖ lp(SHA-256(chainCode)))
+ *
+ * Spec §15 step 4 plus lp(utf8(scheme)) (docs/protocols/backup.md §6): schemes share curve ids
+ * (frost-secp256k1, frost-secp256k1-tr and ecdsa-secp256k1 are all curve 1), so without the
+ * scheme two nodes given the same request with only `scheme` swapped would agree on importCtx
+ * while storing different key records.
  */
 export function importContext(a: { importId: string; keyId: string; scheme: Scheme; threshold: number; partyCount: number; commitments: readonly Uint8Array[]; chainCodeHash: Uint8Array }): Uint8Array {
   return sha256(
@@ -69,6 +68,7 @@ export function importContext(a: { importId: string; keyId: string; scheme: Sche
       lp(utf8ToBytes(a.importId)),
       lp(utf8ToBytes(a.keyId)),
       u8(curveIdOf(a.scheme)),
+      lp(utf8ToBytes(a.scheme)),
       u16(a.threshold),
       u16(a.partyCount),
       ...a.commitments.map(lp),
@@ -178,7 +178,12 @@ export interface AcceptImportOptions {
   readonly self: PartyId;
   /** This node's HPKE identity secret key. SECRET. */
   readonly nodeSecretKey: Uint8Array;
-  /** The public key the application declared (element encoding, or x-only for Taproot): must equal C_0. */
+  /**
+   * The public key the application expects the cluster to report for the imported key: the
+   * KeyShare's `publicKey` (external encoding) or `groupKey` (element encoding). For every scheme
+   * but `frost-secp256k1-tr` that is C_0; for Taproot it is the TapTweaked output key
+   * Q = ±C_0 + t·G (x-only x(Q), or Q compressed), the key a wallet shows — not the internal key.
+   */
   readonly expectedPublicKey?: Uint8Array;
 }
 
@@ -232,10 +237,19 @@ export function acceptImportedShare(req: ImportRequest, opts: AcceptImportOption
     throw new ProtocolError(ErrorCode.INVALID_POINT, 'import rejected: a commitment is not a valid group element');
   }
   if (!(req.publicKey instanceof Uint8Array) || !equalBytes(req.publicKey, req.commitments[0])) throw new ProtocolError(ErrorCode.INVALID_GROUP_KEY, 'import rejected: C_0 is not the declared public key');
+  // Suite adjustment of the group key (Taproot: even-y + TapTweak exactly as the DKG output;
+  // identity elsewhere). Public, so computed before decryption: the expected key is compared
+  // with the key the cluster will report (groupKey / publicKey of the KeyShare).
+  const { negate, tweak } = suite.adjustDkgKey(C[0]!);
+  const adjusted = negate || tweak !== 0n;
+  const T = adjusted ? suite.G.multiplyUnsafe(tweak) : suite.ZERO;
+  const adj = (P: GroupPoint): GroupPoint => (negate ? P.negate() : P).add(T);
+  const PK = adjusted ? adj(C[0]!) : C[0]!;
+  if (PK.is0()) importError('the adjusted group key is the identity');
   if (opts.expectedPublicKey !== undefined) {
     const e = opts.expectedPublicKey;
-    const matches = equalBytes(e, req.publicKey) || (suite.publicKeyLength !== suite.pointLength && equalBytes(e, suite.encodePublicKey(C[0]!)));
-    if (!matches) throw new ProtocolError(ErrorCode.INVALID_GROUP_KEY, 'import rejected: the commitment is to another public key than the expected one');
+    if (!(e instanceof Uint8Array) || !(equalBytes(e, suite.encodePublicKey(PK)) || equalBytes(e, suite.encodePoint(PK))))
+      throw new ProtocolError(ErrorCode.INVALID_GROUP_KEY, 'import rejected: the imported key is another public key than the expected one');
   }
   if (!(req.chainCodeHash instanceof Uint8Array) || req.chainCodeHash.length !== 32) importError('chainCodeHash must be 32 bytes');
   // Step 3: recompute importCtx, open our own ciphertext.
@@ -256,13 +270,15 @@ export function acceptImportedShare(req: ImportRequest, opts: AcceptImportOption
   } catch {
     throw new ProtocolError(ErrorCode.DECRYPTION_FAILED, 'import rejected: the share does not decrypt under this import context');
   }
-  if (pt.length !== suite.scalarLength + CHAIN_CODE_LENGTH) {
+  let y: bigint;
+  let chainCode: Uint8Array;
+  try {
+    if (pt.length !== suite.scalarLength + CHAIN_CODE_LENGTH) importError('decrypted share has the wrong length');
+    y = suite.decodeNonZeroScalar(pt.subarray(0, suite.scalarLength)); // canonical and non-zero (B3, C2)
+    chainCode = pt.slice(suite.scalarLength);
+  } finally {
     pt.fill(0);
-    importError('decrypted share has the wrong length');
   }
-  const y = suite.decodeNonZeroScalar(pt.subarray(0, suite.scalarLength)); // canonical and non-zero (B3, C2)
-  const chainCode = pt.slice(suite.scalarLength);
-  pt.fill(0);
   if (!equalBytes(sha256(chainCode), req.chainCodeHash)) importError('chain code does not match its hash');
   // Step 4: Feldman.
   if (!suite.G.multiply(y).equals(evalCommitment(suite, C, BigInt(m)))) throw new ProtocolError(ErrorCode.INVALID_SHARE, 'import rejected: the share does not match the commitments (Feldman check)');
@@ -273,15 +289,9 @@ export function acceptImportedShare(req: ImportRequest, opts: AcceptImportOption
     if (X.is0()) importError(`verifying share of node ${j} is the identity`);
     Xs.set(j, X);
   }
-  // Suite adjustment (Taproot: even-y + TapTweak exactly as the DKG output; identity elsewhere).
-  let PK = C[0]!;
+  // Suite adjustment of the share and verifying shares (see PK above).
   let share = y;
-  const { negate, tweak } = suite.adjustDkgKey(PK);
-  if (negate || tweak !== 0n) {
-    const T = suite.G.multiplyUnsafe(tweak);
-    const adj = (P: GroupPoint) => (negate ? P.negate() : P).add(T);
-    PK = adj(PK);
-    if (PK.is0()) importError('the adjusted group key is the identity');
+  if (adjusted) {
     share = suite.Fn.add(negate ? suite.Fn.neg(share) : share, tweak);
     if (share === 0n) importError('the adjusted share is zero');
     for (const [j, X] of Xs) {

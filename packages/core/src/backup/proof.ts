@@ -20,6 +20,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { equalBytes, randomBytes } from '../math/bytes.js';
+import { lengthPrefixed, u16be as u16, u32be as u32, u8 } from '../math/transcript.js';
 import { getSuite, isScheme, type GroupPoint, type Scheme, type Suite } from '../suites/index.js';
 import { createHpkeDetSealer, createHpkeOpener, hpkePublicKey, HPKE_SUITES, isBackupSuite, validateHpkePublicKey, type BackupSuite, type HpkeDetSealer, type HpkeSuiteIds } from './hpke.js';
 
@@ -94,20 +95,11 @@ export interface PreparedStatement {
 // ---------------------------------------------------------------------------------------------
 // Byte helpers (spec §3.4)
 
-function u8(n: number): Uint8Array {
-  return new Uint8Array([n & 0xff]);
-}
-function u16(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 8) & 0xff, n & 0xff]);
-}
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n);
-  return b;
-}
-/** lp(x) = u32(len(x)) ‖ x. */
+// u8 / u16 / u32 are math/transcript.ts's u8 / u16be / u32be (big-endian).
+
+/** lp(x) = u32(len(x)) ‖ x (one field of `lengthPrefixed`). */
 export function lp(x: Uint8Array): Uint8Array {
-  return concatBytes(u32(x.length), x);
+  return lengthPrefixed([x]);
 }
 function os2ip(b: Uint8Array): bigint {
   let v = 0n;

@@ -37,6 +37,15 @@ export interface Round<Out> {
   store(msg: InboundMessage): void;
   /** Called once, when every expected message is stored. */
   finalize(): RoundOutput<Out>;
+  /**
+   * Optional: erase the secrets this round holds (best effort). The session calls it on the
+   * current round when the session ends — on every abort (a failed check, a failing finalize, an
+   * abort notice from a peer, `Session.abort()` on timeout or cancellation) and, after a final
+   * round's finalize, on that round. It is NOT called when finalize hands over to the next round
+   * (rounds of one run usually share their state; finalize erases what the next round no longer
+   * needs). Must not throw; it may be called more than once.
+   */
+  dispose?(): void;
 }
 
 /** Start of a protocol: the messages of round 1 and the round that consumes them. */

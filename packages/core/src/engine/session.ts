@@ -12,7 +12,9 @@
  *   (sender, round, kind); an identical re-delivery is ignored, a different one is equivocation
  *   (DUPLICATE_MESSAGE); senders must be in the expected set. Messages one round ahead are queued.
  * Any violation aborts the session (state `aborted`, `error` set, nothing output) and an abort
- * notice is broadcast so that the other parties stop too.
+ * notice is broadcast so that the other parties stop too. Whenever the session ends (abort on any
+ * path, including `abort()` on timeout, or completion), the current round's `dispose` runs, so a
+ * protocol can erase its secrets (round.ts).
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../errors.js';
 import { equalBytes } from '../math/bytes.js';
@@ -101,9 +103,22 @@ export class Session<Out> {
       this.advance(this.startFn(), out);
       this.drainQueue(out);
     } catch (e) {
-      return this.abort(e, undefined);
+      return this.fail(e, undefined);
     }
     return out;
+  }
+
+  /**
+   * Abort a running session locally (timeout, caller cancellation): state `aborted` with
+   * SESSION_ABORTED, the current round's secrets disposed. Returns the abort notice to send to
+   * the other parties (none if the session had already ended or never started).
+   */
+  abort(reason = 'cancelled'): Outgoing[] {
+    if (this._state === 'done' || this._state === 'aborted') return [];
+    const started = this._state === 'running';
+    this.end('aborted');
+    this._error = new ProtocolError(ErrorCode.SESSION_ABORTED, `session aborted locally: ${reason}`, [], this.roundNo);
+    return started ? [this.abortNotice(ErrorCode.SESSION_ABORTED)] : [];
   }
 
   /**
@@ -142,7 +157,7 @@ export class Session<Out> {
         return [];
       }
     } catch (e) {
-      return this.abort(e, from);
+      return this.fail(e, from);
     }
     // Round processing: `process` attributes errors itself (the sender of the message being
     // verified, or nobody for a failure in a round's finalize). Blaming `from` here would be
@@ -152,7 +167,7 @@ export class Session<Out> {
       this.process(env, out);
       this.drainQueue(out);
     } catch (e) {
-      return this.abort(e, undefined);
+      return this.fail(e, undefined);
     }
     return out;
   }
@@ -226,9 +241,7 @@ export class Session<Out> {
     if ('result' in output) {
       if (output.out.length > 0) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'a final round must not send messages');
       this._result = output.result;
-      this._state = 'done';
-      this.round = undefined;
-      this.queue = [];
+      this.end('done');
       return;
     }
     this.prevEcho = echoEntries;
@@ -256,20 +269,35 @@ export class Session<Out> {
     return { to: m.to, bytes: encodeEnvelope(env) };
   }
 
-  private abort(e: unknown, from: PartyId | undefined): Outgoing[] {
+  /** End the session: dispose the current round (round.ts `dispose`), drop queued messages. */
+  private end(state: 'done' | 'aborted'): void {
+    this._state = state;
+    const round = this.round;
+    this.round = undefined;
+    this.queue = [];
+    try {
+      round?.dispose?.();
+    } catch {
+      // Best-effort erasure must never turn an outcome into an exception.
+    }
+  }
+
+  private abortNotice(code: string): Outgoing {
+    const payload = new Writer().bytes(new TextEncoder().encode(code)).finish();
+    const env: Envelope = { kind: 'abort', protocol: this.protocol, sessionId: this.sessionId, round: Math.max(1, this.roundNo), from: this.self, to: 0, echo: new Uint8Array(0), payload };
+    return { to: 'all', bytes: encodeEnvelope(env) };
+  }
+
+  private fail(e: unknown, from: PartyId | undefined): Outgoing[] {
     let err: ProtocolError;
     if (e instanceof ProtocolError) err = e;
     else err = new ProtocolError(ErrorCode.MALFORMED_MESSAGE, 'invalid message', from !== undefined ? [from] : []);
     if (from !== undefined && err.code !== ErrorCode.SESSION_ABORTED) err = err.blame(from);
     this._error = err.inRound(this.roundNo);
-    this._state = 'aborted';
-    this.round = undefined;
-    this.queue = [];
     this._result = undefined;
+    this.end('aborted');
     // Tell the others (they stop instead of waiting for a timeout). Not sent when we were told.
     if (err.code === ErrorCode.SESSION_ABORTED) return [];
-    const payload = new Writer().bytes(new TextEncoder().encode(err.code)).finish();
-    const env: Envelope = { kind: 'abort', protocol: this.protocol, sessionId: this.sessionId, round: Math.max(1, this.roundNo), from: this.self, to: 0, echo: new Uint8Array(0), payload };
-    return [{ to: 'all', bytes: encodeEnvelope(env) }];
+    return [this.abortNotice(err.code)];
   }
 }

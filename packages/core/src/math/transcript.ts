@@ -30,3 +30,17 @@ export function u32be(n: number): Uint8Array {
   new DataView(b.buffer).setUint32(0, n);
   return b;
 }
+
+/** One byte (n mod 256, like `u32be`'s DataView conversion). */
+export function u8(n: number): Uint8Array {
+  const b = new Uint8Array(1);
+  new DataView(b.buffer).setUint8(0, n);
+  return b;
+}
+
+/** Two bytes big-endian (n mod 2^16, like `u32be`'s DataView conversion). */
+export function u16be(n: number): Uint8Array {
+  const b = new Uint8Array(2);
+  new DataView(b.buffer).setUint16(0, n);
+  return b;
+}

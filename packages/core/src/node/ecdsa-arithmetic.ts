@@ -16,10 +16,11 @@
  * Both give exactly noble's results (test/ecdsa-hm-arithmetic.test.ts, random inputs), so a
  * player on this back-end and one on noble interoperate. Measured gains: bench group ecdsa-hm.
  */
-import { createECDH, createPublicKey, verify as osslVerify, type KeyObject } from 'node:crypto';
+import { createECDH, verify as osslVerify } from 'node:crypto';
 import * as tiny from 'tiny-secp256k1';
 import { nobleEcdsaHmArithmetic, type EcdsaHmArithmetic } from '../protocols/ecdsa-hm/arithmetic.js';
 import { bigintToBytes, bytesToBigint, mulOneTimeSecret, type EcdsaCurve, type Point } from '../protocols/ecdsa-hm/curve.js';
+import { p256PublicKey } from './p256-key.js';
 
 /** A point from trusted 65-byte SEC1 uncompressed output of the back-end library. */
 function fromUncompressed(c: EcdsaCurve, b: Uint8Array): Point {
@@ -88,25 +89,6 @@ function p256Mul(c: EcdsaCurve, P: Point, k: bigint): Point {
   throw new Error('P-256 back-end: no sign of y matches (OpenSSL and noble disagree)');
 }
 
-/** SPKI DER of a P-256 public key (SEC1 uncompressed point) and cached KeyObjects of group keys. */
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
-const keyCache = new Map<string, KeyObject>();
-const KEY_CACHE_MAX = 4096;
-
-function p256Key(c: EcdsaCurve, Y: Point, tweaked: boolean): KeyObject {
-  const uncompressed = Y.toBytes(false);
-  const make = () => createPublicKey({ key: Buffer.concat([P256_SPKI_PREFIX, uncompressed]), format: 'der', type: 'spki' });
-  if (tweaked) return make(); // one-off derived keys are not cached
-  const id = Buffer.from(uncompressed).toString('hex');
-  let k = keyCache.get(id);
-  if (k === undefined) {
-    k = make();
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
-    keyCache.set(id, k);
-  }
-  return k;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 /** libsecp256k1 (WASM) for ecdsa-secp256k1, OpenSSL for ecdsa-p256. */
@@ -129,9 +111,9 @@ export const nodeEcdsaHmArithmetic: EcdsaHmArithmetic = {
       }
     }
     if (c.scheme === 'ecdsa-p256') {
-      const Y = v.tweak === 0n ? v.groupKey : c.decodePoint(v.publicKey);
       try {
-        return osslVerify('sha256', v.message, p256Key(c, Y, v.tweak !== 0n), v.der);
+        // The group key's KeyObject is cached; a tweaked key is used once (not cached, no decompression: the point is given).
+        return osslVerify('sha256', v.message, p256PublicKey(v.publicKeyPoint.toBytes(false), v.tweak === 0n), v.der);
       } catch {
         return false;
       }

@@ -11,22 +11,20 @@ import { createPublicKey, verify as osslVerify, type KeyObject } from 'node:cryp
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as tiny from 'tiny-secp256k1';
+import { p256PublicKey } from './p256-key.js';
 
-const SPKI_PREFIX = {
-  ed25519: Buffer.from('302a300506032b6570032100', 'hex'),
-  p256: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
-};
-const keys = new Map<string, KeyObject>();
-const KEYS_MAX = 4096;
+/** SPKI DER prefix of an Ed25519 key (the 32-byte key follows). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const ed25519Keys = new Map<string, KeyObject>();
+const ED25519_KEYS_MAX = 4096;
 
-function publicKeyObject(kind: 'ed25519' | 'p256', publicKey: Uint8Array): KeyObject {
-  const id = kind + Buffer.from(publicKey).toString('hex');
-  let k = keys.get(id);
+function ed25519PublicKey(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey).toString('hex');
+  let k = ed25519Keys.get(id);
   if (k === undefined) {
-    const raw = kind === 'p256' ? p256.Point.fromBytes(publicKey).toBytes(false) : publicKey;
-    k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX[kind], raw]), format: 'der', type: 'spki' });
-    if (keys.size >= KEYS_MAX) keys.delete(keys.keys().next().value!);
-    keys.set(id, k);
+    k = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    if (ed25519Keys.size >= ED25519_KEYS_MAX) ed25519Keys.delete(ed25519Keys.keys().next().value!);
+    ed25519Keys.set(id, k);
   }
   return k;
 }
@@ -49,12 +47,12 @@ export function nodeVerifySignature(scheme: string, signature: Uint8Array, messa
   try {
     if (scheme === 'frost-ed25519') {
       if (publicKey.length !== 32) return false;
-      return osslVerify(null, message, publicKeyObject('ed25519', publicKey), signature);
+      return osslVerify(null, message, ed25519PublicKey(publicKey), signature);
     }
     if (publicKey.length !== 33) return false;
     if (scheme === 'ecdsa-secp256k1') return tiny.verify(sha256(message), publicKey, signature, true);
     if (highS(signature)) return false;
-    return osslVerify('sha256', message, { key: publicKeyObject('p256', publicKey), dsaEncoding: 'ieee-p1363' }, signature);
+    return osslVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
     return false;
   }

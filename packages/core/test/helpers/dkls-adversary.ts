@@ -17,11 +17,11 @@ import { DklsSignRound1, startSign } from '../../src/protocols/dkls23/sign/round
 import { DklsSignRound2 } from '../../src/protocols/dkls23/sign/round2.js';
 import type { SignState } from '../../src/protocols/dkls23/sign/state.js';
 import { encodeR1Broadcast, encodeR2Broadcast, encodeR2Direct } from '../../src/protocols/dkls23/sign/messages.js';
-import { otePadsSender } from '../../src/protocols/dkls23/ot-extension.js';
-import { rvoleSend, RVOLE_PAYLOAD_BYTES } from '../../src/protocols/dkls23/rvole.js';
+import { otePadsSender, PAD_BYTES } from '../../src/protocols/dkls23/ot-extension.js';
+import { A_TILDE_BYTES, rvoleSend, RVOLE_PAYLOAD_BYTES, theta } from '../../src/protocols/dkls23/rvole.js';
 import { zeroShare } from '../../src/protocols/dkls23/zero-share.js';
 import { scalarFromHash, view, writeScalar } from '../../src/protocols/dkls23/scalars.js';
-import { TAG, XI } from '../../src/protocols/dkls23/params.js';
+import { RVOLE_WIDTH, SCALAR_HASH_BYTES, TAG, XI } from '../../src/protocols/dkls23/params.js';
 import type { DklsPrimitives } from '../../src/protocols/dkls23/primitives.js';
 
 export interface Cheat {
@@ -60,23 +60,22 @@ function cheatingRvoleSend(
   const v0s: bigint[] = [];
   for (let j = 0; j < XI; j++) {
     const inputs = [a1 + (cheat.column?.index === j ? cheat.column.delta : 0n), a2, eta];
-    for (let k = 0; k < 3; k++) {
-      const o = j * 144 + k * 48;
+    for (let k = 0; k < RVOLE_WIDTH; k++) {
+      const o = j * PAD_BYTES + k * SCALAR_HASH_BYTES;
       const x0 = scalarFromHash(d0, o, q);
       v0s.push(x0);
-      writeScalar(pv, (j * 3 + k) * 32, (((x0 - scalarFromHash(d1, o, q) + inputs[k]!) % q) + q) % q);
+      writeScalar(pv, (j * RVOLE_WIDTH + k) * 32, (((x0 - scalarFromHash(d1, o, q) + inputs[k]!) % q) + q) % q);
     }
   }
-  const aTilde = payload.subarray(0, XI * 96);
-  const seed = prims.hash(TAG.rvoleTheta, otSid, aTilde);
-  const th = prims.xof(seed, new Uint8Array(0), 0, 96, 1);
-  const t1 = scalarFromHash(view(th), 0, q);
-  const t2 = scalarFromHash(view(th), 48, q);
+  const [t1, t2] = theta(prims, q, otSid, payload.subarray(0, A_TILDE_BYTES));
   const etaPrime = (eta + t1 * (a1 + (cheat.etaOffset ?? 0n)) + t2 * a2) % q;
   const mu = new Uint8Array(XI * 32);
-  for (let j = 0; j < XI; j++) writeScalar(view(mu), j * 32, (v0s[j * 3 + 2]! + t1 * v0s[j * 3]! + t2 * v0s[j * 3 + 1]!) % q);
-  writeScalar(pv, XI * 96, ((etaPrime % q) + q) % q);
-  payload.set(prims.hash(TAG.rvoleMu, otSid, mu), XI * 96 + 32);
+  for (let j = 0; j < XI; j++) {
+    const [x1, x2, x3] = v0s.slice(j * RVOLE_WIDTH, (j + 1) * RVOLE_WIDTH);
+    writeScalar(view(mu), j * 32, (x3! + t1 * x1! + t2 * x2!) % q);
+  }
+  writeScalar(pv, A_TILDE_BYTES, ((etaPrime % q) + q) % q);
+  payload.set(prims.hash(TAG.rvoleMu, otSid, mu), A_TILDE_BYTES + 32);
   return { payload };
 }
 
@@ -195,4 +194,52 @@ export function copyingSignSession(params: DklsSignParams, captured: () => { r1?
       return { out, next: r1 };
     },
   });
+}
+
+/**
+ * An honest signer whose secret state the test can inspect (erasure checks). Every byte buffer of
+ * the state (β, T columns, checked Q columns) is recorded when it appears, so that the test can
+ * check it was zeroed after the session ended, not only dropped from the state.
+ */
+export function observedSignSession(params: DklsSignParams): { session: Session<EcdsaSignature>; state: () => SignState; buffers: Set<Uint8Array> } {
+  let state: SignState | undefined;
+  const buffers = new Set<Uint8Array>();
+  const record = () => {
+    for (const b of state!.bob.values()) buffers.add(b.beta).add(b.tCols);
+    for (const q of state!.qCols.values()) buffers.add(q);
+  };
+  const session = new Session<EcdsaSignature>({
+    sessionId: params.sessionId,
+    protocol: DKLS_SIGN_PROTOCOL,
+    self: params.key.self,
+    parties: [...params.signers],
+    start: () => {
+      const s = startSign(signContext(params));
+      if (!('next' in s)) throw new Error('unexpected');
+      const honest = s.next;
+      state = (honest as unknown as { state: SignState }).state;
+      record();
+      const r1: Round<EcdsaSignature> = {
+        number: 1,
+        expectsBroadcastFrom: honest.expectsBroadcastFrom,
+        expectsDirectFrom: honest.expectsDirectFrom,
+        verify: (m) => honest.verify(m),
+        store: (m) => {
+          honest.store(m);
+          record();
+        },
+        finalize: () => honest.finalize(),
+        dispose: () => honest.dispose?.(),
+      };
+      return { out: s.out, next: r1 };
+    },
+  });
+  return {
+    session,
+    state: () => {
+      if (state === undefined) throw new Error('test bug: the session has not started');
+      return state;
+    },
+    buffers,
+  };
 }

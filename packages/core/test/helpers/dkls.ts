@@ -32,18 +32,22 @@ export const NODE = nodeDklsPrimitives;
 
 export const range = (n: number): PartyId[] => Array.from({ length: n }, (_, i) => i + 1);
 
-/** Uniform integer in [lo, hi] (test parameters only). */
-export function randInt(lo: number, hi: number): number {
-  const b = randomBytes(4);
-  return lo + ((((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) % (hi - lo + 1));
-}
+import { randInt, randomSubset } from './frost.js';
 
-/** A random subset of `size` elements, ascending. */
-export function randomSubset(xs: readonly number[], size: number): number[] {
-  const pool = [...xs];
-  const out: number[] = [];
-  while (out.length < size) out.push(pool.splice(randInt(0, pool.length - 1), 1)[0]!);
-  return out.sort((a, b) => a - b);
+export { randInt, randomSubset };
+
+/**
+ * A dealt base-OT result for one ordered pair (sender a → receiver b), with the relations the
+ * real base OTs produce: a keeps both seed vectors (s0, s1), b keeps its choice bits Δ and
+ * s_Δ = (s^{Δ_l}_l)_l (256 seeds of 32 bytes).
+ */
+export function dealSetup(): { s0: Uint8Array; s1: Uint8Array; delta: Uint8Array; sd: Uint8Array } {
+  const s0 = randomBytes(8192);
+  const s1 = randomBytes(8192);
+  const delta = randomBytes(32);
+  const sd = new Uint8Array(8192);
+  for (let l = 0; l < 256; l++) sd.set(((delta[l >> 3]! >> (l & 7)) & 1 ? s1 : s0).subarray(32 * l, 32 * l + 32), 32 * l);
+  return { s0, s1, delta, sd };
 }
 
 /**
@@ -61,17 +65,8 @@ export function dealtKeys(scheme: EcdsaScheme, threshold: number, n: number): Dk
       if (i >= j) continue;
       const setupId = randomBytes(32);
       const zeroSeed = randomBytes(32);
-      // Base OT (sender a → receiver b): a keeps (s0, s1), b keeps Δ and s_Δ.
-      const deal = () => {
-        const s0 = randomBytes(8192);
-        const s1 = randomBytes(8192);
-        const delta = randomBytes(32);
-        const sd = new Uint8Array(8192);
-        for (let l = 0; l < 256; l++) sd.set(((delta[l >> 3]! >> (l & 7)) & 1 ? s1 : s0).subarray(32 * l, 32 * l + 32), 32 * l);
-        return { s0, s1, delta, sd };
-      };
-      const ij = deal(); // i sender (i is later Bob), j receiver (Alice)
-      const ji = deal();
+      const ij = dealSetup(); // i sender (i is later Bob), j receiver (Alice)
+      const ji = dealSetup();
       setups.set(`${i}:${j}`, { setupId, seeds0: ij.s0, seeds1: ij.s1, delta: ji.delta, seedsDelta: ji.sd, zeroSeed });
       setups.set(`${j}:${i}`, { setupId, seeds0: ji.s0, seeds1: ji.s1, delta: ij.delta, seedsDelta: ij.sd, zeroSeed });
     }

@@ -1,5 +1,5 @@
 /**
- * Test helpers for honest-majority ECDSA (ecdsa-hm-presign/v1, ecdsa-hm-sign/v1): keys from the
+ * Test helpers for honest-majority ECDSA (ecdsa-hm-presign/v1, ecdsa-hm-sign/v2): keys from the
  * DKG, session runners over the in-memory network, independent verifiers (OpenSSL through
  * node:crypto, noble), and faults that model a malicious player.
  */
@@ -33,20 +33,9 @@ export const NOBLE: Record<EcdsaScheme, ECDSA> = { 'ecdsa-secp256k1': secp256k1,
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** Uniform integer in [lo, hi] from the CSPRNG (test parameters only). */
-export function randInt(lo: number, hi: number): number {
-  const b = randomBytes(4);
-  const v = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
-  return lo + (v % (hi - lo + 1));
-}
+import { randInt, randomSubset } from './frost.js';
 
-/** A random subset of `size` elements, sorted ascending. */
-export function randomSubset(xs: readonly number[], size: number): number[] {
-  const pool = [...xs];
-  const out: number[] = [];
-  while (out.length < size) out.push(pool.splice(randInt(0, pool.length - 1), 1)[0]!);
-  return out.sort((a, b) => a - b);
-}
+export { randInt, randomSubset };
 
 /**
  * The curve back-end of player p unless a test says otherwise: even players use the server

@@ -2,6 +2,9 @@
  * Shared helpers of the CLI commands: global options, the SDK client, argument parsing.
  * Feature command modules (`commands/*.ts`) receive a {@link CliContext}.
  */
+import { closeSync, fchmodSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { TsmClient } from '@opentsm/client';
 import { parseHex } from '@opentsm/core';
@@ -64,6 +67,53 @@ export function hexArg(v: string, name: string): Uint8Array {
   }
 }
 
+/** The subcommand `name` of `program`, created (with `description`) when it does not exist yet. */
+export function subcommand(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+/** Create `path` exclusively with mode 0600 and write `data` into it; the mode is set before any data. */
+function writeExclusive(path: string, data: string): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    const buf = Buffer.from(data, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a secret file with mode 0600; refuse to overwrite unless `force`. With `force` the data go to
+ * a fresh temporary file in the same directory (created exclusively, mode 0600) that is then renamed
+ * over the target, so an existing file's mode (e.g. 0644) is never kept and the secret is never
+ * written into a file others can read.
+ */
+export function writeSecretFile(path: string, data: string, force: boolean): void {
+  if (!force) {
+    try {
+      writeExclusive(path, data);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} already exists (use --force to overwrite)`);
+      throw new CliError('WRITE_FAILED', `cannot write ${path}`);
+    }
+    return;
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    writeExclusive(tmp, data);
+    renameSync(tmp, path);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw new CliError('WRITE_FAILED', `cannot write ${path}`);
+  }
+}
 
 export interface CliContext {
   /** The global options (--cluster, --credentials, --timeout, --json). */

@@ -159,14 +159,19 @@ program
   .requiredOption('--key <keyId>', 'key id')
   .requiredOption('--message <hex>', 'message bytes, hex')
   .option('--players <list>', 'signers, e.g. 1,3 (default: the first k reachable)')
+  .option('--path <path>', 'sign with the key derived at this non-hardened path, e.g. m/0/5 (the output public key is the derived one)')
   .option('--mode <mode>', 'fan-out (default) or primary')
   .option('--primary <player>', 'primary node for --mode primary')
-  .action(async (o: { key: string; message: string; players?: string; mode?: string; primary?: string }) => {
+  .action(async (o: { key: string; message: string; players?: string; path?: string; mode?: string; primary?: string }) => {
     const message = hexArg(o.message, '--message');
     const players = playersArg(o.players);
-    const r = await client(g(), o.mode, o.primary).sign({ keyId: o.key, message, ...(players ? { players } : {}) });
+    const r = await client(g(), o.mode, o.primary).sign({ keyId: o.key, message, ...(players ? { players } : {}), ...(o.path !== undefined ? { path: o.path } : {}) });
     printResult(r, g().json === true, () =>
-      [`signature ${r.signature}`, ...(r.der ? [`der ${r.der}`, `recoveryId ${r.recoveryId}`] : []), `public key ${r.publicKey}`].join('\n'),
+      [
+        `signature ${r.signature}`,
+        ...(r.der ? [`der ${r.der}`, `recoveryId ${r.recoveryId}`] : []),
+        `public key ${r.publicKey}${o.path !== undefined ? ` (derived at ${o.path})` : ''}`,
+      ].join('\n'),
     );
   });
 

@@ -24,7 +24,6 @@ declare module 'fastify' {
 
 /** What a route module gets to register its routes (see `AppDeps.routes`). */
 export interface RouteContext {
-  readonly deps: AppDeps;
   /** preValidation hook: verifies the client's signed request (sets req.app). */
   readonly authenticate: (req: FastifyRequest) => Promise<void>;
   /** preValidation hook: authenticate + admin role. */
@@ -33,8 +32,6 @@ export interface RouteContext {
   readonly caller: (req: FastifyRequest) => { applicationId: string; requestId: string };
   /** Primary mode: relay the signed request unchanged to these players (no-op in fan-out mode). */
   readonly relay: (req: FastifyRequest, players: number[]) => Promise<unknown>[];
-  /** The quorum a primary chose (header x-tsm-players), if any. */
-  readonly headerPlayers: (req: FastifyRequest) => number[] | undefined;
 }
 
 export type RouteModule = (app: FastifyInstance, ctx: RouteContext) => void;
@@ -226,7 +223,7 @@ export function buildApp(d: AppDeps): FastifyInstance {
     applications: (await d.store.listApplications()).map((a) => ({ applicationId: a.applicationId, name: a.name, algorithm: a.algorithm, role: a.role, enabled: a.enabled })),
   }));
 
-  const ctx: RouteContext = { deps: d, authenticate, requireAdmin, caller, relay, headerPlayers };
+  const ctx: RouteContext = { authenticate, requireAdmin, caller, relay };
   for (const register of d.routes ?? []) register(app, ctx);
 
   return app;

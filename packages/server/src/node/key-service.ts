@@ -111,6 +111,14 @@ export function failureToApi(e: unknown): ApiError {
   return new ApiError(500, 'INTERNAL', 'internal error');
 }
 
+/** A decrypted share that does not parse. Fixed text: never echoes the (secret) input. */
+export class ShareDecodeError extends Error {
+  constructor(protocol: string) {
+    super(`the stored key share does not decode (protocol ${/^[a-z0-9-]{1,32}$/.test(protocol) ? protocol : 'unknown'})`);
+    this.name = 'ShareDecodeError';
+  }
+}
+
 export interface KeyServiceDeps {
   player: number;
   cluster: ClusterFile;
@@ -136,7 +144,6 @@ export class KeyService {
   private timed<T>(protocol: string, f: () => Promise<T>): Promise<T> {
     return timedSession(this.d.metrics, protocol, f, (e) => (e instanceof SessionFailure ? e.code : 'error'));
   }
-
 
   async createKey(caller: Caller, body: { scheme: string; threshold: string; players?: number[] | undefined; protocol?: string | undefined }): Promise<KeyInfo> {
     if (!isScheme(body.scheme)) throw badRequest('INVALID_SCHEME', `unknown scheme '${body.scheme}'`);
@@ -198,11 +205,6 @@ export class KeyService {
     this.cache.delete(keyId);
   }
 
-  /** This node's decrypted, validated share of an active key of the application (404 otherwise). */
-  async loadShare(applicationId: string, keyId: string): Promise<KeyShare> {
-    return (await this.loadKey(applicationId, keyId)).share;
-  }
-
   /** The key's row and this node's share (404 for a missing, inactive or foreign key). */
   async loadKey(applicationId: string, keyId: string): Promise<{ row: KeyRow; share: KeyShare }> {
     const row = await this.d.store.getKey(applicationId, keyId);
@@ -223,7 +225,6 @@ export class KeyService {
     return share;
   }
 
-  /** Signers of other protocols (ECDSA honest-majority, DKLs23), registered by their modules. */
   /** Protocols whose key material is not a plain Shamir KeyShare (DKLs23: + pairwise OT setup). */
   private readonly drivers = new Map<string, ProtocolDriver>();
   registerProtocol(protocol: string, driver: ProtocolDriver): void {
@@ -237,11 +238,20 @@ export class KeyService {
     return d ? d.encode(share) : utf8ToBytes(JSON.stringify(keyShareToJson(share)));
   }
 
+  /**
+   * Parse a decrypted share. The bytes are secret: a parser's error message can quote them (a JSON
+   * SyntaxError does) and errors get logged, so any failure becomes one fixed-text error.
+   */
   decodeShare(protocol: string, bytes: Uint8Array): KeyShare {
     const d = this.drivers.get(protocol);
-    return d ? d.decode(bytes) : keyShareFromJson(JSON.parse(new TextDecoder().decode(bytes)));
+    try {
+      return d ? d.decode(bytes) : keyShareFromJson(JSON.parse(new TextDecoder().decode(bytes)));
+    } catch {
+      throw new ShareDecodeError(protocol);
+    }
   }
 
+  /** Signers of other protocols (ECDSA honest-majority, DKLs23), registered by their modules. */
   private readonly signers = new Map<string, EcdsaSigner>();
   registerSigner(protocol: string, signer: EcdsaSigner): void {
     this.signers.set(protocol, signer);

@@ -41,6 +41,7 @@ export const createApplicationBody = {
 
 export const keyIdParams = {
   type: 'object',
+  additionalProperties: false,
   required: ['keyId'],
   properties: { keyId: { type: 'string', pattern: '^key_[0-9a-f]{32}$' } },
 } as const;

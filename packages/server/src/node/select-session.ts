@@ -10,6 +10,12 @@
  * ids (the signing context then differs and the run aborts) or one already chosen (the atomic
  * take refuses it): a presignature is still used at most once.
  *
+ * The leader also learns which of its proposals some player does not hold (`onUnheld`): such a
+ * presignature can never be used (a player lost its pool, e.g. at a restart), so the leader may
+ * delete it and let the pool refill. Reported only when every other list is complete (shorter
+ * than {@link MAX_SELECT_IDS}), so an id missing from a list is really missing there — or
+ * promised to another request there, which only ids the leader itself has chosen can be.
+ *
  * One broadcast round on the core engine (sender, session and duplicate checks included; the
  * ids are public — they are hashes of the presigning session id and index).
  */
@@ -43,9 +49,10 @@ class SelectRound implements Round<string | undefined> {
   private readonly lists = new Map<number, string[]>();
   constructor(
     readonly expectsBroadcastFrom: readonly number[],
-    self: number,
+    private readonly self: number,
     mine: readonly string[],
     private readonly leader: number,
+    private readonly onUnheld: ((ids: string[]) => void) | undefined,
   ) {
     this.lists.set(self, [...mine]);
   }
@@ -59,15 +66,27 @@ class SelectRound implements Round<string | undefined> {
     const proposals = this.lists.get(this.leader) ?? [];
     const others = [...this.lists].filter(([p]) => p !== this.leader).map(([, l]) => new Set(l));
     const chosen = proposals.find((id) => others.every((l) => l.has(id)));
+    if (this.self === this.leader && this.onUnheld && others.every((l) => l.size < MAX_SELECT_IDS)) {
+      const unheld = proposals.filter((id) => !others.every((l) => l.has(id)));
+      if (unheld.length > 0) this.onUnheld(unheld);
+    }
     return { out: [], result: chosen };
   }
 }
 
 /**
  * `candidates`: the leader's proposals (reserved by the caller), or a follower's available ids
- * (at most {@link MAX_SELECT_IDS}; more are cut). `leader` must be one of `parties`.
+ * (at most {@link MAX_SELECT_IDS}; more are cut). `leader` must be one of `parties`. `onUnheld`
+ * (leader only): called before the result with the proposals some complete list lacks.
  */
-export function createSelectSession(opts: { sessionId: Uint8Array; self: number; parties: readonly number[]; leader: number; candidates: readonly string[] }): Session<string | undefined> {
+export function createSelectSession(opts: {
+  sessionId: Uint8Array;
+  self: number;
+  parties: readonly number[];
+  leader: number;
+  candidates: readonly string[];
+  onUnheld?: (ids: string[]) => void;
+}): Session<string | undefined> {
   if (!opts.parties.includes(opts.leader)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'the leader is not one of the parties');
   const mine = opts.candidates.slice(0, MAX_SELECT_IDS);
   for (const id of mine) if (!ID_RE.test(id)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'malformed presignature id');
@@ -76,6 +95,6 @@ export function createSelectSession(opts: { sessionId: Uint8Array; self: number;
     protocol: 'presig-select/v2',
     self: opts.self,
     parties: opts.parties,
-    start: () => ({ out: [{ to: 'all', payload: encode(mine) }], next: new SelectRound(opts.parties.filter((p) => p !== opts.self), opts.self, mine, opts.leader) }),
+    start: () => ({ out: [{ to: 'all', payload: encode(mine) }], next: new SelectRound(opts.parties.filter((p) => p !== opts.self), opts.self, mine, opts.leader, opts.onUnheld) }),
   });
 }

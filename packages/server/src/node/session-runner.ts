@@ -117,11 +117,14 @@ export class SessionRunner {
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
+        const round = session.currentRound;
+        // End the session (its rounds erase their secrets) and tell the peers that still listen.
+        send(session.abort('timed out'));
         cleanup();
         const down = peers.filter((p) => !this.channel.isConnected(p));
         if (down.length > 0)
           reject(new SessionFailure('QUORUM_UNAVAILABLE', `quorum unavailable: player(s) ${down.join(', ')} not reachable`, []));
-        else reject(new SessionFailure('TIMEOUT', `session timed out after ${timeoutMs} ms in round ${session.currentRound}`));
+        else reject(new SessionFailure('TIMEOUT', `session timed out after ${timeoutMs} ms in round ${round}`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);

@@ -358,6 +358,14 @@ export class PostgresStore implements ShareStore {
     return this.#changes(SQL.deletePresignatures, [checkId(keyId, 'keyId')]);
   }
 
+  async deletePresignatureIds(keyId: string, presigIds: readonly string[]): Promise<number> {
+    checkId(keyId, 'keyId');
+    const ids = presigIds.map((id) => checkId(id, 'presigId'));
+    let n = 0;
+    for (const id of ids) n += await this.#changes(SQL.deletePresignatureId, [id, keyId]);
+    return n;
+  }
+
   async recordOtSession(keyId: string, peer: number, otSessionId: string): Promise<boolean> {
     return (await this.#changes(SQL.recordOtSession, [checkId(keyId, 'keyId'), checkSmallInt(peer, 'peer', 1), checkId(otSessionId, 'otSessionId'), Date.now()])) === 1;
   }

@@ -54,6 +54,7 @@ export const SQL = {
   listPresignatureIds: `SELECT presig_id FROM presignatures WHERE key_id = ? AND players = ? ORDER BY created_at, presig_id LIMIT ?`,
   countPresignatures: `SELECT COUNT(*) AS n FROM presignatures WHERE key_id = ? AND players = ?`,
   deletePresignatures: `DELETE FROM presignatures WHERE key_id = ?`,
+  deletePresignatureId: `DELETE FROM presignatures WHERE presig_id = ? AND key_id = ?`,
   purgeAllPresignatures: `DELETE FROM presignatures`,
   recordOtSession: `INSERT INTO ot_sessions (key_id, peer, ot_session_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   banPeer: `INSERT INTO peer_bans (key_id, peer, reason, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,

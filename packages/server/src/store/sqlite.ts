@@ -383,6 +383,14 @@ export class SqliteStore implements ShareStore {
     return this.#run(() => this.#durable(() => this.#exec(SQL.deletePresignatures, checkId(keyId, 'keyId'))));
   }
 
+  deletePresignatureIds(keyId: string, presigIds: readonly string[]): Promise<number> {
+    return this.#run(() => {
+      checkId(keyId, 'keyId');
+      const ids = presigIds.map((id) => checkId(id, 'presigId'));
+      return this.db.transaction(() => ids.reduce((n, id) => n + this.#exec(SQL.deletePresignatureId, id, keyId), 0)).immediate();
+    });
+  }
+
   recordOtSession(keyId: string, peer: number, otSessionId: string): Promise<boolean> {
     return this.#run(() => this.#durable(() => this.#exec(SQL.recordOtSession, checkId(keyId, 'keyId'), checkSmallInt(peer, 'peer', 1), checkId(otSessionId, 'otSessionId'), Date.now()) === 1));
   }

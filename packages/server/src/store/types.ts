@@ -338,6 +338,11 @@ export interface ShareStore {
   purgeAllPresignatures(): Promise<number>;
   /** Delete every presignature of a key (refresh, reshare, restore). Returns how many. */
   deletePresignatures(keyId: string): Promise<number>;
+  /**
+   * Delete the listed presignatures of a key (ids that can never be used, or a follower's oldest
+   * leftovers; deleting presignatures is always safe). Unknown ids are skipped. Returns how many.
+   */
+  deletePresignatureIds(keyId: string, presigIds: readonly string[]): Promise<number>;
   /** Record an OT-extension session id used with a peer; false if it was used before. */
   recordOtSession(keyId: string, peer: number, otSessionId: string): Promise<boolean>;
   banPeer(keyId: string, peer: number, reason: string): Promise<void>;

@@ -184,7 +184,29 @@ describe('key import in the cluster (SQLite)', () => {
     const t0 = Date.now();
     const res = await rawImport({ 1: a, 2: a, 3: b });
     assert.ok(Date.now() - t0 < 10_000, 'no timeout');
-    for (const r of res) assert.ok(r.status >= 400, `node ${r.player} refused: ${JSON.stringify(r.body)}`);
+    // The import-agree round fails with PUBLIC_OUTPUT_MISMATCH: a node that compares the digests itself
+    // aborts (502 PROTOCOL_ABORTED naming the node that accepted another import: node 3 for nodes 1 and
+    // 2, node 1 or 2 for node 3); a node that first hears another's abort answers 409 IMPORT_REJECTED
+    // naming that node and the same reason.
+    const direct: number[] = [];
+    for (const r of res) {
+      const err = r.body.error as { code: string; message: string; culprits?: number[] } | undefined;
+      assert.ok(err, `node ${r.player} refused: ${JSON.stringify(r.body)}`);
+      if (err.code === 'PROTOCOL_ABORTED') {
+        assert.equal(r.status, 502);
+        assert.match(err.message, /PUBLIC_OUTPUT_MISMATCH: party \d accepted a different import/);
+        assert.equal(err.culprits?.length, 1, err.message);
+        assert.ok((r.player === 3 ? [1, 2] : [3]).includes(err.culprits[0]!), `node ${r.player} blames ${String(err.culprits)}`);
+        direct.push(r.player);
+      } else {
+        assert.equal(err.code, 'IMPORT_REJECTED', `node ${r.player}: ${JSON.stringify(err)}`);
+        assert.equal(r.status, 409);
+        assert.match(err.message, /^node [123] rejected the import \(PUBLIC_OUTPUT_MISMATCH\)$/);
+        assert.equal(err.culprits?.length, 1);
+        assert.notEqual(err.culprits[0], r.player);
+      }
+    }
+    assert.ok(direct.length >= 1, 'at least one node detected the mismatch itself');
     await assert.rejects(tc.client().getKey(keyId), isCode('KEY_NOT_FOUND'));
   });
 
@@ -207,7 +229,15 @@ describe('key import in the cluster (SQLite)', () => {
       const t0 = Date.now();
       await assert.rejects(
         tc.client().importKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', privateKey: toHex(randomBytes(32)), nodeKeys }),
-        (e: unknown) => e instanceof TsmError && (e.code === 'NODE_ENCRYPTION_KEY_MISSING' || e.code === 'IMPORT_REJECTED') && /node 3|#3/.test(e.message),
+        (e: unknown) => {
+          assert.ok(e instanceof TsmError, String(e));
+          // The other nodes learn node 3's refusal: IMPORT_REJECTED naming node 3 and its reason.
+          assert.equal(e.code, 'IMPORT_REJECTED', e.message);
+          assert.equal(e.status, 409);
+          assert.deepEqual(e.culprits, [3]);
+          assert.match(e.message, /node 3 rejected the import \(NODE_ENCRYPTION_KEY_MISSING\)/);
+          return true;
+        },
       );
       assert.ok(Date.now() - t0 < 10_000, 'the other nodes stop at once');
     } finally {

@@ -9,7 +9,7 @@
  * and an unauthorised backup key are refused.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -108,6 +108,28 @@ describe('verifiable backup and offline recovery in the cluster (SQLite)', () =>
       assert.match(out.privateKey, /^[0-9a-f]{64}$/);
       assert.equal(out.note !== undefined, scheme === 'frost-ed25519', 'Ed25519 output says it is a raw scalar, not a seed');
       assert.ok(signsUnderKey(scheme, out.privateKey, key.publicKey), 'a signature made with the recovered key verifies under the key');
+      // --out: the private key goes only to a 0600 file (an existing 0644 file is replaced with --force).
+      const outFile = join(tc.dir, `${scheme}.recovered`);
+      writeFileSync(outFile, 'old\n', { mode: 0o644 });
+      chmodSync(outFile, 0o644);
+      const refused = await runCli(['recover', '--backup', file, '--key', opKeyFile, '--out', outFile, '--json'], { TSM_CLUSTER: '' });
+      assert.equal(refused.code, 1);
+      assert.equal(JSON.parse(refused.stderr).error.code, 'FILE_EXISTS');
+      assert.equal(readFileSync(outFile, 'utf8'), 'old\n');
+      const toFile = await runCli(['recover', '--backup', file, '--key', opKeyFile, '--out', outFile, '--force', '--json'], { TSM_CLUSTER: '' });
+      assert.equal(toFile.code, 0, toFile.stderr);
+      assert.equal(statSync(outFile).mode & 0o777, 0o600);
+      const printed = JSON.parse(toFile.stdout) as Record<string, unknown>;
+      assert.equal(printed.privateKey, undefined);
+      assert.equal(printed.publicKey, key.publicKey);
+      assert.equal(printed.file, outFile);
+      assert.ok(!toFile.stdout.includes(out.privateKey) && !toFile.stderr.includes(out.privateKey), 'the private key is not printed');
+      const written = JSON.parse(readFileSync(outFile, 'utf8')) as { privateKey: string; publicKey: string };
+      assert.deepEqual([written.privateKey, written.publicKey], [out.privateKey, key.publicKey]);
+      const human = await runCli(['recover', '--backup', file, '--key', opKeyFile, '--out', outFile, '--force'], { TSM_CLUSTER: '' });
+      assert.equal(human.code, 0, human.stderr);
+      assert.ok(!human.stdout.includes(out.privateKey));
+      assert.match(human.stdout, /private key written to .*\(mode 0600\)/);
     });
   }
 
@@ -144,7 +166,9 @@ describe('verifiable backup and offline recovery in the cluster (SQLite)', () =>
     writeFileSync(swapped, serializeBackupFile({ ...f, backups: other.backups }));
     const s = await tc.cli(['backup', 'verify', swapped, '--json']);
     assert.equal(s.code, 1);
-    assert.ok((JSON.parse(s.stdout) as { backups: { ok: boolean }[] }).backups.every((x) => !x.ok));
+    const sb = (JSON.parse(s.stdout) as { backups: { player: number; ok: boolean }[] }).backups;
+    assert.deepEqual(sb.map((x) => x.player), [1, 2, 3], 'every backup was checked');
+    assert.ok(sb.every((x) => !x.ok), 'no proof verifies under the other record');
     // The right file, but not the key the operator expects.
     const w = await runCli(['backup', 'verify', a.file, '--public-key', b.publicKey, '--json'], { TSM_CLUSTER: '' });
     assert.equal(w.code, 1);

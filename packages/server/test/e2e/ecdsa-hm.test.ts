@@ -1,7 +1,8 @@
 /**
  * End-to-end: honest-majority ECDSA in a real 3-node cluster — presignature pool, signing
  * (verified by OpenSSL and noble), fallback to presign-then-sign, quorum rules, derivation,
- * and a crash test: kill -9 a node while 200 signatures are in flight.
+ * pool resync after a follower or leader restart, and a crash test: kill -9 a node while 200
+ * signatures are in flight.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +91,58 @@ describe('honest-majority ECDSA in the cluster', () => {
     const r = await fetch(`${tc.cluster.nodes[0]!.apiUrl}/v1/keys/${key.keyId}/sign`, { method: 'POST', headers: { ...hardened.headers, 'content-type': 'application/json' }, body: Buffer.from(hardened.body) });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'INVALID_DERIVATION_PATH');
+  });
+
+  /** A node's `tsm_presignatures_total{use="pool"}` (signatures it made from its pool since it started). */
+  const pooled = async (player: number): Promise<number> => {
+    const m = await (await fetch(`${tc.cluster.nodes[player - 1]!.apiUrl}/metrics`)).text();
+    const line = m.split('\n').find((l) => l.startsWith('tsm_presignatures_total{use="pool"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  /** Sign one at a time until the leader (player 1) signs from its pool again; returns how many it took. */
+  const signsUntilPooled = async (keyId: string, publicKey: string, max: number, tag: string): Promise<number> => {
+    const c = tc.client({ timeoutMs: 15_000 });
+    for (let i = 1; i <= max; i++) {
+      const before = await pooled(1);
+      const message = enc.encode(`${tag} ${i}`);
+      const s = await c.sign({ keyId, message });
+      assert.ok(opensslVerifyEcdsa('ecdsa-secp256k1', publicKey, message, s.signature, s.der));
+      if ((await pooled(1)) > before) return i;
+      await new Promise((r) => setTimeout(r, 300)); // let the background refill run
+    }
+    return Infinity;
+  };
+
+  it('pools resync after a follower restart: signing from the pool resumes within a bounded number of signatures', async (t) => {
+    const c = tc.client();
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
+    await c.presign({ keyId: key.keyId, count: 32 });
+    assert.equal(await signsUntilPooled(key.keyId, key.publicKey, 3, 'warm'), 1, 'a full pool signs from the pool');
+    // Player 3 (a follower of the set 1,2,3) loses its pool: the leader's ids are useless until resynced.
+    await tc.restart(3);
+    const n = await signsUntilPooled(key.keyId, key.publicKey, 20, 'after follower restart');
+    t.diagnostic(`pool signing resumed at signature ${n} after a follower restart`);
+    assert.ok(n <= 20, `signing from the pool resumed after a follower restart (took ${n} signatures)`);
+    // And it keeps signing from the pool.
+    assert.equal(await signsUntilPooled(key.keyId, key.publicKey, 3, 'steady'), 1);
+  });
+
+  it('pools resync after a leader restart: the followers join its refill and signing from the pool resumes', async (t) => {
+    const c = tc.client();
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
+    await c.presign({ keyId: key.keyId, count: 32 });
+    // Player 1 leads the set 1,2,3; the followers keep their full pools (≥ target) over its restart.
+    await tc.restart(1);
+    const started = Date.now();
+    const n = await signsUntilPooled(key.keyId, key.publicKey, 10, 'after leader restart');
+    t.diagnostic(`pool signing resumed at signature ${n}, ${Date.now() - started} ms after a leader restart`);
+    assert.ok(n <= 10, `signing from the pool resumed after a leader restart (took ${n} signatures)`);
+    // The followers did not leave the leader waiting for a session timeout (5 s per refused batch).
+    assert.ok(Date.now() - started < 15_000, `resync took ${Date.now() - started} ms`);
+    const levels = await c.presignaturePool(key.keyId);
+    const cap = 32 + 16; // default target + batch
+    for (const l of levels) assert.ok(l.pool <= cap, `player ${l.player} holds ${l.pool} ≤ ${cap} presignatures`);
   });
 
   it('kill -9 of a node while 200 signatures are in flight: every returned signature verifies, no nonce is ever used twice', async () => {

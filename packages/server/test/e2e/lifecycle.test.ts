@@ -83,8 +83,10 @@ describe('refresh and derivation in the cluster (SQLite)', () => {
     // Put node 1's previous share (and its version, which its seal is bound to) back.
     withDb(tc, 1, (db) => db.prepare('UPDATE keys SET sealed_share = ?, version = ? WHERE key_id = ?').run(old.sealed, old.version, keyId));
     const m = enc.encode('mixed epochs');
-    await assert.rejects(client.sign({ keyId, message: m, players: [1, 2] }), (e: unknown) => e instanceof TsmError && e.code === 'PROTOCOL_ABORTED', 'old share + new share');
-    await assert.rejects(client.sign({ keyId, message: m, players: [1, 3] }), (e: unknown) => e instanceof TsmError && e.code === 'PROTOCOL_ABORTED');
+    // Not just any abort (mismatched shares alone would fail at the signature shares): the commitments are bound to the epoch.
+    const epochBinding = (e: unknown): boolean => e instanceof TsmError && e.code === 'PROTOCOL_ABORTED' && /INVALID_COMMITMENT_LIST/.test(e.message) && /different signing context/.test(e.message);
+    await assert.rejects(client.sign({ keyId, message: m, players: [1, 2] }), epochBinding, 'old share + new share');
+    await assert.rejects(client.sign({ keyId, message: m, players: [1, 3] }), epochBinding);
     const ok = await client.sign({ keyId, message: m, players: [2, 3] });
     assert.ok(independentVerify('frost-secp256k1', publicKey, m, ok.signature), 'the new shares alone still sign');
     withDb(tc, 1, (db) => db.prepare('UPDATE keys SET sealed_share = ?, version = ? WHERE key_id = ?').run(fresh.sealed, fresh.version, keyId));

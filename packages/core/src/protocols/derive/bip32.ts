@@ -60,8 +60,13 @@ function ilScalar(suite: Suite, IL: Uint8Array, index: number): bigint {
  * INVALID_DERIVED_KEY when IL ≥ n, IL = 0 or the child is the identity.
  */
 export function ckdPub(suite: Suite, parentKey: GroupPoint, chainCode: Uint8Array, index: number): CkdStep {
+  return ckdPubEncoded(suite, parentKey, suite.encodePoint(parentKey), chainCode, index);
+}
+
+/** {@link ckdPub} with serP(K_par) already computed (`parentBytes` = suite.encodePoint(parentKey)). */
+export function ckdPubEncoded(suite: Suite, parentKey: GroupPoint, parentBytes: Uint8Array, chainCode: Uint8Array, index: number): CkdStep {
   if (!(chainCode instanceof Uint8Array) || chainCode.length !== CHAIN_CODE_LENGTH) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'chain code must be 32 bytes');
-  const I = hmac(sha512, chainCode, concatBytes(suite.encodePoint(parentKey), u32be(index)));
+  const I = hmac(sha512, chainCode, concatBytes(parentBytes, u32be(index)));
   const il = ilScalar(suite, I.subarray(0, 32), index);
   if (il === 0n) throw new ProtocolError(ErrorCode.INVALID_DERIVED_KEY, `derivation index ${index} is invalid (IL = 0): use another path`);
   const child = parentKey.add(suite.G.multiplyUnsafe(il)); // IL is public

@@ -6,7 +6,7 @@
 import { ErrorCode, ProtocolError } from '../../errors.js';
 import { getSuite, type GroupPoint, type Suite } from '../../suites/index.js';
 import { taprootOutputKey, type PublicKeyPackage } from '../key-share.js';
-import { ckdPub, encodeXpub, fingerprint } from './bip32.js';
+import { ckdPubEncoded, encodeXpub, fingerprint } from './bip32.js';
 import { formatDerivationPath, parseDerivationPath } from './path.js';
 
 /** A derived child of a key (public data). */
@@ -62,21 +62,24 @@ export function deriveChild(pkg: PublicKeyPackage, path: string): ChildKey {
   const suite = getSuite(pkg.scheme);
   if (!(pkg.chainCode instanceof Uint8Array) || pkg.chainCode.length !== 32) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'the key has no valid 32-byte chain code');
   let K = bip32Key(suite, pkg);
+  let Kbytes = suite.encodePoint(K); // serP(K): the HMAC input of the next step, then the result
   let c = pkg.chainCode;
   let t = 0n;
   let parentFingerprint = 0;
-  for (const i of indices) {
-    parentFingerprint = fingerprint(suite.encodePoint(K));
-    const step = ckdPub(suite, K, c, i);
+  for (let n = 0; n < indices.length; n++) {
+    // Only the last parent's fingerprint is reported (BIP32: the xpub's parent fingerprint).
+    if (n === indices.length - 1) parentFingerprint = fingerprint(Kbytes);
+    const step = ckdPubEncoded(suite, K, Kbytes, c, indices[n]!);
     t = suite.Fn.add(t, step.il);
     K = step.publicKey;
+    Kbytes = suite.encodePoint(K);
     c = step.chainCode;
   }
   return {
     path: formatDerivationPath(indices),
     indices,
     tweak: t,
-    publicKey: suite.encodePoint(K),
+    publicKey: Kbytes,
     chainCode: c.slice(),
     depth: indices.length,
     parentFingerprint,

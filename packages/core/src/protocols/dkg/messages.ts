@@ -78,13 +78,3 @@ export function decodeRound2(suite: Suite, payload: Uint8Array): Round2Message {
   return { share, chainCode };
 }
 
-export function encodeRound3(outputHash: Uint8Array): Uint8Array {
-  return new Writer().fixed(outputHash).finish();
-}
-
-export function decodeRound3(payload: Uint8Array): Uint8Array {
-  const r = new Reader(payload);
-  const h = r.fixed(HASH_LENGTH);
-  r.end();
-  return h;
-}

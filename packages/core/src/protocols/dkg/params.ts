@@ -14,7 +14,9 @@ export const DKG_PROTOCOL_ID = 'dkg/v1';
 /** Largest supported number of parties. */
 export const DKG_MAX_PARTIES = 64;
 /** Party identifiers travel as u16 in the envelope (engine/codec.ts). */
-const MAX_IDENTIFIER = 0xffff;
+export const MAX_IDENTIFIER = 0xffff;
+/** Session ids are 1..64 bytes (the envelope's limit, engine/session.ts). */
+export const MAX_SESSION_ID_LENGTH = 64;
 
 export interface DkgParams {
   /** One of the FROST schemes (frost-ed25519, frost-secp256k1, frost-p256, frost-secp256k1-tr). */
@@ -49,19 +51,46 @@ function badParams(why: string): never {
 }
 
 /**
+ * Checklist A2: a session id is 1..64 bytes. Shared by the DKG, refresh and reshare; `protocol`
+ * names the caller in the message ("invalid <protocol> parameters: session id must be 1..64 bytes").
+ * Throws INVALID_PARAMETERS.
+ */
+export function checkSessionId(sessionId: unknown, protocol: string): asserts sessionId is Uint8Array {
+  if (!(sessionId instanceof Uint8Array) || sessionId.length === 0 || sessionId.length > MAX_SESSION_ID_LENGTH)
+    throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `invalid ${protocol} parameters: session id must be 1..${MAX_SESSION_ID_LENGTH} bytes`);
+}
+
+/**
+ * Checklist D1 and the wire format: identifiers are safe integers, non-zero and pairwise distinct
+ * mod q (checkIdentifiers) and fit the envelope's u16 (INVALID_IDENTIFIER). Shared by the DKG,
+ * refresh and reshare.
+ */
+export function checkPartyIdentifiers(suite: Suite, ids: readonly PartyId[]): void {
+  checkIdentifiers(suite, ids);
+  for (const id of ids) if (id > MAX_IDENTIFIER) throw new ProtocolError(ErrorCode.INVALID_IDENTIFIER, `party identifier ${id} exceeds ${MAX_IDENTIFIER}`);
+}
+
+/**
+ * A party set of the DKG, refresh or reshare: 1..64 parties (`fail` gets "number of <label> must
+ * be in [1, 64]" and throws the caller's INVALID_PARAMETERS), then {@link checkPartyIdentifiers}.
+ */
+export function checkPartySet(suite: Suite, ids: readonly PartyId[], fail: (why: string) => never, label = 'parties'): void {
+  if (ids.length < 1 || ids.length > DKG_MAX_PARTIES) fail(`number of ${label} must be in [1, ${DKG_MAX_PARTIES}]`);
+  checkPartyIdentifiers(suite, ids);
+}
+
+/**
  * Parameter checks done before round 1: known scheme, session id length, 1 ≤ k ≤ n ≤ 64,
  * identifiers non-zero / distinct mod q (checklist D1) and encodable on the wire, self ∈ parties.
  */
 export function validateDkgParams(p: DkgParams): DkgConfig {
   if (p === null || typeof p !== 'object') badParams('missing parameters');
   const suite = getSuite(p.scheme);
-  if (!(p.sessionId instanceof Uint8Array) || p.sessionId.length === 0 || p.sessionId.length > 64) badParams('session id must be 1..64 bytes');
+  checkSessionId(p.sessionId, 'DKG');
   if (!Array.isArray(p.parties)) badParams('parties must be an array');
   const n = p.parties.length;
-  if (n < 1 || n > DKG_MAX_PARTIES) badParams(`number of parties must be in [1, ${DKG_MAX_PARTIES}]`);
-  // D1: non-zero, pairwise distinct (mod q), safe integers.
-  checkIdentifiers(suite, p.parties);
-  for (const id of p.parties) if (id > MAX_IDENTIFIER) throw new ProtocolError(ErrorCode.INVALID_IDENTIFIER, `party identifier ${id} exceeds ${MAX_IDENTIFIER}`);
+  // 1..64 parties; D1: non-zero, pairwise distinct (mod q), safe integers, u16.
+  checkPartySet(suite, p.parties, badParams);
   if (!Number.isSafeInteger(p.threshold) || p.threshold < 1 || p.threshold > n) badParams(`threshold must be in [1, ${n}]`);
   if (!p.parties.includes(p.self)) badParams('self is not one of the parties');
   const parties = [...p.parties].sort((a, b) => a - b);

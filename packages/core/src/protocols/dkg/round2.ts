@@ -9,7 +9,8 @@ import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
 import { evalCommitment } from '../../math/polynomial.js';
 import type { KeyShare } from '../key-share.js';
-import { decodeRound2, encodeRound3, type Round2Message } from './messages.js';
+import { encodeConfirmationHash } from '../confirmation-round.js';
+import { decodeRound2, type Round2Message } from './messages.js';
 import { checkChainCodeReveal, computeKeyOutput, jointChainCode, publicOutputHash, toKeyShare } from './output.js';
 import { DkgRound3 } from './round3.js';
 import type { DkgState } from './state.js';
@@ -56,6 +57,6 @@ export class DkgRound2 implements Round<KeyShare> {
     state.ownShare = undefined;
     this.received.clear();
     const hash = publicOutputHash(sessionId, key);
-    return { out: [{ to: 'all', payload: encodeRound3(hash) }], next: new DkgRound3(key, hash, state.cfg.others) };
+    return { out: [{ to: 'all', payload: encodeConfirmationHash(hash) }], next: new DkgRound3(key, hash, state.cfg.others) };
   }
 }

@@ -24,11 +24,14 @@
  * A failed PoK or verification aborts the key generation (DKLS_BASE_OT_FAILED, culprit named).
  */
 import { ristretto255 } from '@noble/curves/ed25519.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { ErrorCode, ProtocolError } from '../../errors.js';
 import { Writer } from '../../engine/codec.js';
 import { equalBytes, randomBytes } from '../../math/bytes.js';
-import { framed, type DklsPrimitives } from './primitives.js';
+import { lengthPrefixed } from '../../math/transcript.js';
+import { u16, type DklsPrimitives } from './primitives.js';
 import { KAPPA, SEED_BYTES, TAG } from './params.js';
 import { getBit } from './bits.js';
 
@@ -74,16 +77,10 @@ function decodeRistretto(b: Uint8Array): RPoint {
   return p;
 }
 
-function bytesToBigBE(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
 /** Uniform non-zero scalar mod L from 64 random bytes. */
 function randomScalarL(): bigint {
   for (;;) {
-    const v = bytesToBigBE(randomBytes(64)) % L;
+    const v = bytesToNumberBE(randomBytes(64)) % L;
     if (v !== 0n) return v;
   }
 }
@@ -99,18 +96,14 @@ function encodeScalarL(s: bigint): Uint8Array {
 }
 
 function decodeScalarL(b: Uint8Array): bigint {
-  const v = bytesToBigBE(b);
+  const v = bytesToNumberBE(b);
   if (v >= L) throw new ProtocolError(ErrorCode.INVALID_SCALAR, 'ristretto255 scalar not below the group order');
   return v;
 }
 
-/** Fiat–Shamir challenge of the PoK: SHA-512(framed(tag, sid, B, K)) mod L. */
+/** Fiat–Shamir challenge of the PoK: SHA-512(lengthPrefixed(tag, sid, B, K)) mod L (math/transcript.ts framing). */
 function pokChallenge(sid: Uint8Array, B: Uint8Array, K: Uint8Array): bigint {
-  return bytesToBigBE(sha512(framed(TAG.vsotPok, [sid, B, K]))) % L;
-}
-
-function u16(n: number): Uint8Array {
-  return Uint8Array.of(n >>> 8, n & 0xff);
+  return bytesToNumberBE(sha512(lengthPrefixed([utf8ToBytes(TAG.vsotPok), sid, B, K]))) % L;
 }
 
 function seedOf(prims: DklsPrimitives, sid: Uint8Array, l: number, B: Uint8Array, A: Uint8Array, P: RPoint): Uint8Array {

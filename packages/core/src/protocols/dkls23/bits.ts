@@ -5,11 +5,6 @@ export function getBit(b: Uint8Array, i: number): number {
   return (b[i >>> 3]! >>> (i & 7)) & 1;
 }
 
-/** out = a ⊕ b (same length). */
-export function xorInto(out: Uint8Array, a: Uint8Array, b: Uint8Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i]! ^ b[i]!;
-}
-
 /**
  * Transpose the first `nCols` bit columns of a `nRows`-row matrix (rows of `rowBytes` bytes) into
  * `nCols` rows of nRows/8 bytes: column c, bit l = bit c of row l. nRows and nCols multiples of 8.

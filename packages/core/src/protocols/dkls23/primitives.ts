@@ -10,9 +10,8 @@
  * Both functions are fully specified below, so a third implementation (WebAssembly, a worker, …)
  * can be checked against them with the same test.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { shake128 } from '@noble/hashes/sha3.js';
-import { utf8ToBytes } from '../../math/bytes.js';
+import { transcriptHash } from '../../math/transcript.js';
 
 export interface DklsPrimitives {
   /** Short name, for logs and benchmarks. */
@@ -44,28 +43,9 @@ export function xofCount(inputs: Uint8Array, inLen: number, outLen: number, coun
   return count;
 }
 
-function u32beInto(b: Uint8Array, o: number, n: number): void {
-  b[o] = n >>> 24;
-  b[o + 1] = (n >>> 16) & 0xff;
-  b[o + 2] = (n >>> 8) & 0xff;
-  b[o + 3] = n & 0xff;
-}
-
-/** Length-prefixed framing of (tag, ...parts) as in math/transcript.ts. */
-export function framed(tag: string, parts: readonly Uint8Array[]): Uint8Array {
-  const t = utf8ToBytes(tag);
-  let total = 4 + t.length;
-  for (const p of parts) total += 4 + p.length;
-  const out = new Uint8Array(total);
-  u32beInto(out, 0, t.length);
-  out.set(t, 4);
-  let o = 4 + t.length;
-  for (const p of parts) {
-    u32beInto(out, o, p.length);
-    out.set(p, o + 4);
-    o += 4 + p.length;
-  }
-  return out;
+/** u16 big-endian (party indices and counters inside DKLs23 hash inputs). */
+export function u16(n: number): Uint8Array {
+  return Uint8Array.of(n >>> 8, n & 0xff);
 }
 
 /** Default implementation: @noble/hashes (pure JS, works in browsers). */
@@ -75,16 +55,18 @@ export const nobleDklsPrimitives: DklsPrimitives = {
     const n = xofCount(inputs, inLen, outLen, count);
     const out = new Uint8Array(n * outLen);
     const buf = new Uint8Array(prefix.length + 4 + inLen);
+    const dv = new DataView(buf.buffer);
     buf.set(prefix, 0);
     const io = prefix.length + 4;
     for (let i = 0; i < n; i++) {
-      u32beInto(buf, prefix.length, i);
+      dv.setUint32(prefix.length, i);
       if (inLen > 0) buf.set(inputs.subarray(i * inLen, (i + 1) * inLen), io);
       out.set(shake128(buf, { dkLen: outLen }), i * outLen);
     }
+    buf.fill(0); // the inputs are often secret (OT seeds, pads)
     return out;
   },
   hash(tag, ...parts) {
-    return sha256(framed(tag, parts));
+    return transcriptHash(tag, ...parts);
   },
 };

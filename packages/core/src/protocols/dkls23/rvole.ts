@@ -23,14 +23,12 @@ import type { Suite } from '../../suites/index.js';
 import { getBit } from './bits.js';
 import { otePadsReceiver, otePadsSender, PAD_BYTES } from './ot-extension.js';
 import { RVOLE_WIDTH, SCALAR_HASH_BYTES, TAG, XI } from './params.js';
-import type { DklsPrimitives } from './primitives.js';
+import { u16, type DklsPrimitives } from './primitives.js';
 import { readScalar, scalarFromHash, scalarsFromHash, view, writeScalar } from './scalars.js';
 
-export const RVOLE_PAYLOAD_BYTES = XI * RVOLE_WIDTH * 32 + 32 + 32;
-
-function u16(n: number): Uint8Array {
-  return Uint8Array.of(n >>> 8, n & 0xff);
-}
+/** ã: ξ·3 scalars of 32 bytes, j-major (ã_{j,k} at (j·3 + k)·32); η' follows at this offset, then μ. */
+export const A_TILDE_BYTES = XI * RVOLE_WIDTH * 32;
+export const RVOLE_PAYLOAD_BYTES = A_TILDE_BYTES + 32 + 32;
 
 const gadgetCache = new Map<string, readonly bigint[]>();
 const GADGET_CACHE_MAX = 1024;
@@ -58,7 +56,8 @@ export function rvoleChi(suite: Suite, g: readonly bigint[], beta: Uint8Array): 
   return chi % suite.order;
 }
 
-function theta(prims: DklsPrimitives, q: bigint, otSid: Uint8Array, aTilde: Uint8Array): [bigint, bigint] {
+/** (θ_1, θ_2) = H(sid, ã) (step 2): the random-oracle coefficients of the RVOLE check. Public. */
+export function theta(prims: DklsPrimitives, q: bigint, otSid: Uint8Array, aTilde: Uint8Array): [bigint, bigint] {
   const seed = prims.hash(TAG.rvoleTheta, otSid, aTilde);
   const [t1, t2] = scalarsFromHash(prims.xof(seed, new Uint8Array(0), 0, 2 * SCALAR_HASH_BYTES, 1), 2, q);
   return [t1!, t2!];
@@ -105,7 +104,7 @@ export function rvoleSend(
   }
   v0.fill(0);
   v1.fill(0);
-  const aTilde = payload.subarray(0, XI * RVOLE_WIDTH * 32);
+  const aTilde = payload.subarray(0, A_TILDE_BYTES);
   const [t1, t2] = theta(prims, q, otSid, aTilde);
   const etaPrime = (eta + t1 * a1 + t2 * a2) % q;
   const mu = new Uint8Array(XI * 32);
@@ -120,8 +119,9 @@ export function rvoleSend(
     c2 += g[j]! * x2;
   }
   v0s.fill(0n);
-  writeScalar(pv, XI * RVOLE_WIDTH * 32, etaPrime);
-  payload.set(prims.hash(TAG.rvoleMu, otSid, mu), XI * RVOLE_WIDTH * 32 + 32);
+  writeScalar(pv, A_TILDE_BYTES, etaPrime);
+  payload.set(prims.hash(TAG.rvoleMu, otSid, mu), A_TILDE_BYTES + 32);
+  mu.fill(0); // μ's preimage: Alice's v⁰ pads combined with θ
   return { c1: (q - (c1 % q)) % q, c2: (q - (c2 % q)) % q, payload };
 }
 
@@ -144,9 +144,9 @@ export function rvoleReceive(
   // B3: decode every received scalar before any arithmetic.
   const at: bigint[] = new Array<bigint>(XI * RVOLE_WIDTH);
   for (let i = 0; i < XI * RVOLE_WIDTH; i++) at[i] = readScalar(pv, i * 32, q);
-  const etaPrime = readScalar(pv, XI * RVOLE_WIDTH * 32, q);
-  const mu = payload.subarray(XI * RVOLE_WIDTH * 32 + 32);
-  const aTilde = payload.subarray(0, XI * RVOLE_WIDTH * 32);
+  const etaPrime = readScalar(pv, A_TILDE_BYTES, q);
+  const mu = payload.subarray(A_TILDE_BYTES + 32);
+  const aTilde = payload.subarray(0, A_TILDE_BYTES);
   const [t1, t2] = theta(prims, q, otSid, aTilde);
   const pads = otePadsReceiver(prims, otSid, tCols);
   const dv = view(pads);
@@ -167,6 +167,8 @@ export function rvoleReceive(
     d2 += g[j]! * dd2;
   }
   pads.fill(0);
-  if (!equalBytes(prims.hash(TAG.rvoleMu, otSid, check), mu)) throw new ProtocolError(ErrorCode.DKLS_VOLE_CHECK_FAILED, 'RVOLE consistency check failed');
+  const ok = equalBytes(prims.hash(TAG.rvoleMu, otSid, check), mu);
+  check.fill(0); // derived from Bob's pads and β
+  if (!ok) throw new ProtocolError(ErrorCode.DKLS_VOLE_CHECK_FAILED, 'RVOLE consistency check failed');
   return { d1: d1 % q, d2: d2 % q };
 }

@@ -26,6 +26,8 @@ export interface EcdsaVerifyInput {
   readonly tweak: bigint;
   /** y + ε·G as a 33-byte SEC1 compressed point (the key the signature is for). */
   readonly publicKey: Uint8Array;
+  /** The same key y + ε·G as a point (already computed by the caller: no decompression needed). */
+  readonly publicKeyPoint: Point;
   /** The signed message (the signature is ECDSA with SHA-256 over it). */
   readonly message: Uint8Array;
   /** h = bits2int(SHA-256(message)) mod q. */
@@ -59,7 +61,7 @@ export const nobleEcdsaHmArithmetic: EcdsaHmArithmetic = {
   mulSecret: (c, P, k) => mulOneTimeSecret(c, P, k),
   mulBase: (c, k) => c.G.multiplyUnsafe(k),
   mul: (c, P, k) => P.multiplyUnsafe(k),
-  verify: (c, v) => verifyWithPoint(c, v.groupKey, v.h, v.r, v.s, v.tweak) !== undefined,
+  verify: (c, v) => verifyWithPoint(c, v.groupKey, v.h, v.r, v.s, v.tweak),
 };
 
 const METHODS = ['mulBaseSecret', 'mulSecret', 'mulBase', 'mul', 'verify'] as const;

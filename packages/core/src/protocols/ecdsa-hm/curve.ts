@@ -97,22 +97,20 @@ function invalidPoint(why: string): never {
 /**
  * Points inside protocol messages travel SEC1 *uncompressed* (04 ‖ x ‖ y): decoding then needs
  * only the curve equation, not a square root (a third of the presigning CPU went into
- * decompression). Checklist B3/C1: exact length, 04 prefix, x and y canonical (< p: re-encoding
- * gives the same bytes), on the curve, not the identity (which has no SEC1 encoding here).
+ * decompression). Checklist B3/C1: we check the exact length and the 04 prefix; the rest relies on
+ * noble's `Point.fromBytes` (@noble/curves 2.x, both curves), which rejects x or y ≥ p
+ * (`Fp.fromBytes`: canonical field elements, so the encoding is canonical), a point off the curve,
+ * and the identity (it has no uncompressed encoding: 04 ‖ 0…0 is off the curve on both curves, and
+ * `fromBytes` ends with `assertValidity`, which refuses ZERO). test/ecdsa-hm-unit.test.ts covers
+ * each case.
  */
 export function decodeWirePoint(c: EcdsaCurve, bytes: Uint8Array): Point {
   if (!(bytes instanceof Uint8Array) || bytes.length !== c.wirePointLength || bytes[0] !== 0x04) invalidPoint(`expected ${c.wirePointLength}-byte SEC1 uncompressed encoding`);
-  let P: Point;
   try {
-    P = c.Point.fromBytes(bytes);
-    P.assertValidity();
+    return c.Point.fromBytes(bytes);
   } catch {
-    return invalidPoint('not on the curve');
+    return invalidPoint('not a canonical encoding of a point on the curve other than the identity');
   }
-  if (P.is0()) invalidPoint('identity');
-  const again = P.toBytes(false);
-  for (let i = 0; i < again.length; i++) if (again[i] !== bytes[i]) invalidPoint('non-canonical encoding');
-  return P;
 }
 
 /** Encoding of {@link decodeWirePoint} (normalise batches with `normalizeZ` first for speed). */
@@ -153,23 +151,19 @@ export function messageHash(c: EcdsaCurve, message: Uint8Array): bigint {
 
 /**
  * ECDSA verification of (r, s) on hash h under the public key Y + ε·G (ε = additive tweak, 0 for
- * none), requiring low s. Returns the affine point u1·G + u2·(Y + ε·G) (the signature's nonce
- * point, whose y parity is the recovery bit) when the signature is valid, undefined otherwise.
- * It is computed as (u1 + u2·ε)·G + u2·Y, so that a tweaked key still uses Y's precomputed
- * table and G's. Y + ε·G must not be the identity (the caller checks it).
+ * none), requiring low s. It is computed as (u1 + u2·ε)·G + u2·Y, so that a tweaked key still
+ * uses Y's precomputed table and G's. Y + ε·G must not be the identity (the caller checks it).
  */
-export function verifyWithPoint(c: EcdsaCurve, Y: Point, h: bigint, r: bigint, s: bigint, tweak = 0n): { x: bigint; y: bigint } | undefined {
-  if (r <= 0n || r >= c.q || s <= 0n || s > c.halfQ) return undefined;
-  if (Y.is0()) return undefined;
+export function verifyWithPoint(c: EcdsaCurve, Y: Point, h: bigint, r: bigint, s: bigint, tweak = 0n): boolean {
+  if (r <= 0n || r >= c.q || s <= 0n || s > c.halfQ) return false;
+  if (Y.is0()) return false;
   const Fn = c.Fn;
   const w = Fn.inv(s);
   const u1 = Fn.mul(h, w);
   const u2 = Fn.mul(r, w);
   const X = c.G.multiplyUnsafe(Fn.add(u1, Fn.mul(u2, tweak))).add(Y.multiplyUnsafe(u2));
-  if (X.is0()) return undefined;
-  const a = X.toAffine();
-  if (Fn.create(a.x) !== r) return undefined;
-  return a;
+  if (X.is0()) return false;
+  return Fn.create(X.toAffine().x) === r;
 }
 
 /** A finished signature in every encoding callers need. */

@@ -23,6 +23,7 @@
  * All inputs are public (broadcast values): variable-time arithmetic.
  */
 import type { PartyId } from '../../errors.js';
+import { lagrangeAtZero } from '../../math/polynomial.js';
 import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import type { EcdsaCurve, Point } from './curve.js';
 
@@ -36,7 +37,7 @@ export interface OpeningCode {
   readonly interpolation: readonly bigint[];
   /** D⁻¹ mod q, or 1n when D = 1. */
   readonly interpolationScale: bigint;
-  /** λ_i(0) mod q over the whole set (Open(2t) of scalars). */
+  /** λ_i(0) mod q over the whole set (Open(2t) of scalars; `lagrangeAtZero` of math/polynomial.ts). */
   readonly lambdas: readonly bigint[];
 }
 
@@ -93,7 +94,7 @@ export function openingCode(c: EcdsaCurve, players: readonly PartyId[], degree: 
   const interpolation = reduced.map((f) => signedMod(f.num * (D / f.den), q));
   const Dq = D % q;
   const interpolationScale = Dq === 1n ? 1n : c.Fn.inv(Dq);
-  const lambdas = reduced.map((f) => c.Fn.div(c.Fn.create(f.num), c.Fn.create(f.den)));
+  const lambdas = players.map((p) => lagrangeAtZero(c.suite, p, players));
   const code: OpeningCode = { players: [...players], degree, relations, interpolation, interpolationScale, lambdas };
   if (CODES.size >= MAX_CACHED_CODES) CODES.delete(CODES.keys().next().value!);
   CODES.set(cacheKey, code);

@@ -5,7 +5,7 @@
  *
  * A k-of-n key (shares of degree t = k − 1) presigns and signs with exactly 2k − 1 of its players:
  *   createPresignSession  → Session<Presignature[]>   ('ecdsa-hm-presign/v1', 3 rounds, batches)
- *   createEcdsaSignSession → Session<EcdsaSignature>  ('ecdsa-hm-sign/v1', 2 rounds, one presignature)
+ *   createEcdsaSignSession → Session<EcdsaSignature>  ('ecdsa-hm-sign/v2', 2 rounds, one presignature)
  * Presignatures are single use (consumed by createEcdsaSignSession) and bound to key, epoch,
  * player set, presigning session and index.
  */

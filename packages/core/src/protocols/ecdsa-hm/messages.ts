@@ -1,5 +1,5 @@
 /**
- * Wire payloads of `ecdsa-hm-presign/v1` and `ecdsa-hm-sign/v1` (inside the engine envelope,
+ * Wire payloads of `ecdsa-hm-presign/v1` and `ecdsa-hm-sign/v2` (inside the engine envelope,
  * engine/codec.ts, which carries protocol id, session id, round, authenticated sender and the
  * echo of the previous round's broadcasts). Fixed lengths; Ns = 32 (scalar, big-endian, < q),
  * Ne = 65 (SEC1 uncompressed point 04 ‖ x ‖ y, canonical, on the curve — uncompressed so that
@@ -10,7 +10,7 @@
  *     context hash (32) ‖ B × ( k_ji ‖ a_ji ‖ b_ji ‖ d_ji ‖ e_ji )          32 + 160·B bytes
  *   round 2, broadcast:  B × ( R_i ‖ w_i )                                   97·B bytes
  *   round 3, broadcast:  B × ( W_i )                                         65·B bytes
- * ecdsa-hm-sign/v1
+ * ecdsa-hm-sign/v2
  *   round 1, broadcast:  context hash (32) ‖ ρ_i (32 fresh random bytes)     64 bytes
  *   round 2, broadcast:  s_i                                                 32 bytes
  *

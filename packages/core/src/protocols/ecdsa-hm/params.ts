@@ -8,22 +8,16 @@ import { Writer } from '../../engine/codec.js';
 import { utf8ToBytes } from '../../math/bytes.js';
 import { transcriptHash } from '../../math/transcript.js';
 import type { KeyShare } from '../key-share.js';
+import { encodeParties } from '../dkg/params.js';
 import { arithmeticOf, type EcdsaHmArithmetic } from './arithmetic.js';
-import { ecdsaHmPlayersNeeded, ecdsaKey, type EcdsaKey } from './key.js';
+import { checkEcdsaHmThreshold, ecdsaHmPlayersNeeded, ecdsaKey, type EcdsaKey } from './key.js';
 
 /** Protocol id of presigning sessions. */
 export const ECDSA_HM_PRESIGN_PROTOCOL = 'ecdsa-hm-presign/v1';
-/** Protocol id of signing sessions. */
-export const ECDSA_HM_SIGN_PROTOCOL = 'ecdsa-hm-sign/v1';
+/** Protocol id of signing sessions (v2: the context hash binds the presignature's R). */
+export const ECDSA_HM_SIGN_PROTOCOL = 'ecdsa-hm-sign/v2';
 /** Largest number of presignatures one presigning run makes. */
 export const ECDSA_HM_MAX_BATCH = 256;
-
-/** u16 big-endian of each player, in the given order. */
-export function encodePlayers(players: readonly PartyId[]): Uint8Array {
-  const w = new Writer();
-  for (const p of players) w.u16(p);
-  return w.finish();
-}
 
 export function badParams(why: string): never {
   throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, why);
@@ -41,11 +35,9 @@ export function checkSessionId(sessionId: unknown): Uint8Array {
  * split-view key extraction, fewer cannot open the degree-2t sharings). Returned sorted.
  */
 export function checkPlayers(key: EcdsaKey, self: PartyId, players: unknown): PartyId[] {
-  const need = ecdsaHmPlayersNeeded(key.threshold);
   const n = key.parties.length;
-  if (key.threshold < 2) badParams(`a ${key.threshold}-of-${n} key is not a threshold key: honest-majority ECDSA needs k ≥ 2`);
-  if (n < need)
-    badParams(`a ${key.threshold}-of-${n} ECDSA key needs ${need} players online (2k−1) to presign and sign, but only ${n} players hold shares`);
+  checkEcdsaHmThreshold(key.threshold, n);
+  const need = ecdsaHmPlayersNeeded(key.threshold);
   if (!Array.isArray(players)) badParams('players must be an array of player indices');
   const sorted = [...(players as unknown[])].sort((a, b) => Number(a) - Number(b)) as PartyId[];
   for (let i = 0; i < sorted.length; i++) {
@@ -100,7 +92,7 @@ export interface PresignContext {
  * scheme, key digest, players (u16 each, ascending), u16(count), session id).
  */
 export function presignContextHash(key: EcdsaKey, players: readonly PartyId[], count: number, sessionId: Uint8Array): Uint8Array {
-  return transcriptHash(`opentsm/${ECDSA_HM_PRESIGN_PROTOCOL}/context`, utf8ToBytes(key.scheme), key.digest, encodePlayers(players), new Writer().u16(count).finish(), sessionId);
+  return transcriptHash(`opentsm/${ECDSA_HM_PRESIGN_PROTOCOL}/context`, utf8ToBytes(key.scheme), key.digest, encodeParties(players), new Writer().u16(count).finish(), sessionId);
 }
 
 export function presignContext(p: PresignParams): PresignContext {

@@ -16,7 +16,6 @@ import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
 import type { Point } from './curve.js';
 import { decodeDealing, encodeNonceShares, type Dealing } from './messages.js';
 import type { PresignContext } from './params.js';
-import type { OwnDealing } from './presign-session.js';
 import type { Presignature } from './presignature.js';
 import { PresignRound2, type PresignSecrets } from './presign-round2.js';
 
@@ -29,7 +28,8 @@ export class PresignRound1 implements Round<Presignature[]> {
 
   constructor(
     private readonly ctx: PresignContext,
-    private own: OwnDealing[] | undefined,
+    /** Own shares kept from the dealing (f_self of every dealer's polynomial; the peers' are added in finalize). */
+    private own: Dealing[] | undefined,
   ) {
     this.expectsDirectFrom = ctx.peers;
   }

@@ -23,7 +23,7 @@ import type { Point } from './curve.js';
 import { interpolatePoints, isConsistent, openingCode } from './exponent.js';
 import { decodePoints } from './messages.js';
 import type { PresignContext } from './params.js';
-import { makePresignature, rFromCompressed, type Presignature } from './presignature.js';
+import { makePresignature, type Presignature } from './presignature.js';
 import type { PresignSecrets } from './presign-round2.js';
 
 export class PresignRound3 implements Round<Presignature[]> {
@@ -73,14 +73,14 @@ export class PresignRound3 implements Round<Presignature[]> {
       // w is public (opened): variable-time multiplication.
       if (!ctx.arith.mulBase(c, w).equals(W))
         throw new ProtocolError(ErrorCode.INCONSISTENT_SHARES, `presignature ${b}: the opened w does not match W = a·R (a share w_j of a·k was wrong)`);
-      const Rbytes = this.R[b]!.toBytes(true);
-      const r = rFromCompressed(c, Rbytes);
+      const Rb = this.R[b]!; // affine (normalised in round 2)
+      const r = Fn.create(Rb.toAffine().x);
       if (r === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, `presignature ${b}: r = x(R) mod q is zero`);
       const s = secrets[b]!;
       const ci = Fn.mul(s.a, Fn.inv(w));
       out.push(
         makePresignature(
-          { scheme: ctx.key.scheme, self: ctx.self, players: ctx.players, keyDigest: ctx.key.digest, sessionId: ctx.sessionId, count: ctx.count, index: b, R: Rbytes },
+          { scheme: ctx.key.scheme, self: ctx.self, players: ctx.players, keyDigest: ctx.key.digest, sessionId: ctx.sessionId, count: ctx.count, index: b, R: Rb.toBytes(true) },
           r,
           { alpha: Fn.add(ci, s.d), beta: Fn.mul(ci, x), e: s.e, c: ci },
         ),

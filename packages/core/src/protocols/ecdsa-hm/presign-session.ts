@@ -43,15 +43,12 @@ export function randomScalars(c: EcdsaCurve, n: number): bigint[] {
 }
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Own shares kept from the dealing (f_self of every dealer's polynomial is added later). */
-export type OwnDealing = Dealing;
-
 /**
  * §2.3 Round 1 (dealer side): for each presignature, random polynomials f_k, f_a of degree t
  * (RandSS: random constant term) and f_b, f_d, f_e of degree 2t with constant term 0 (ZeroSS);
  * player i receives (f_k(i), f_a(i), f_b(i), f_d(i), f_e(i)).
  */
-function deal(ctx: PresignContext): { out: { to: PartyId; payload: Uint8Array }[]; own: OwnDealing[] } {
+function deal(ctx: PresignContext): { out: { to: PartyId; payload: Uint8Array }[]; own: Dealing[] } {
   const c = ctx.key.curve;
   const t = ctx.key.t;
   const perPresig = 2 * (t + 1) + 3 * 2 * t;

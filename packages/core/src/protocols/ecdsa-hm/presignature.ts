@@ -36,7 +36,8 @@ import { equalBytes, toHex, utf8ToBytes } from '../../math/bytes.js';
 import { transcriptHash } from '../../math/transcript.js';
 import { isEcdsaScheme, type EcdsaScheme } from '../../suites/index.js';
 import { bigintToBytes, ecdsaCurve, type EcdsaCurve } from './curve.js';
-import { encodePlayers, ECDSA_HM_MAX_BATCH, ECDSA_HM_PRESIGN_PROTOCOL } from './params.js';
+import { encodeParties } from '../dkg/params.js';
+import { ECDSA_HM_MAX_BATCH, ECDSA_HM_PRESIGN_PROTOCOL } from './params.js';
 
 export const PRESIGNATURE_ENCODING_VERSION = 1;
 
@@ -72,7 +73,7 @@ export interface PresignatureInfo {
  */
 export function presignatureId(scheme: EcdsaScheme, keyDigest: Uint8Array, players: readonly PartyId[], sessionId: Uint8Array, count: number, index: number): Uint8Array {
   const w = new Writer().u16(count).u16(index).finish();
-  return transcriptHash(`opentsm/${ECDSA_HM_PRESIGN_PROTOCOL}/id`, utf8ToBytes(scheme), keyDigest, encodePlayers(players), sessionId, w);
+  return transcriptHash(`opentsm/${ECDSA_HM_PRESIGN_PROTOCOL}/id`, utf8ToBytes(scheme), keyDigest, encodeParties(players), sessionId, w);
 }
 
 const CREATE: unique symbol = Symbol('Presignature.create');

@@ -1,7 +1,7 @@
 /**
- * Parameters of one `ecdsa-hm-sign/v1` run, validated once at start, and the values every player
+ * Parameters of one `ecdsa-hm-sign/v2` run, validated once at start, and the values every player
  * must agree on before releasing a signature share (protocols.md §2.6: (h, ε, player set), plus
- * the presignature, the key and the session).
+ * the presignature (its id and its R), the key and the session).
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import { equalBytes, utf8ToBytes } from '../../math/bytes.js';
@@ -10,7 +10,8 @@ import type { KeyShare } from '../key-share.js';
 import { bigintToBytes, messageHash, type Point } from './curve.js';
 import { arithmeticOf, type EcdsaHmArithmetic } from './arithmetic.js';
 import { ecdsaKey, type EcdsaKey } from './key.js';
-import { badParams, checkPlayers, checkSessionId, ECDSA_HM_SIGN_PROTOCOL, encodePlayers } from './params.js';
+import { encodeParties } from '../dkg/params.js';
+import { badParams, checkPlayers, checkSessionId, ECDSA_HM_SIGN_PROTOCOL } from './params.js';
 import type { Presignature } from './presignature.js';
 
 export interface EcdsaSignParams {
@@ -57,16 +58,31 @@ export interface SignContext {
 
 /**
  * Context hash of a signing run: SHA-256 over length-prefixed
- * ("opentsm/ecdsa-hm-sign/v1/context", scheme, key digest, players (u16 each, ascending),
- *  presignature id, h (32 bytes), ε (32 bytes), session id).
+ * ("opentsm/ecdsa-hm-sign/v2/context", scheme, key digest, players (u16 each, ascending),
+ *  presignature id, R (33-byte SEC1 compressed), h (32 bytes), ε (32 bytes), session id).
+ *
+ * R is bound explicitly: the presignature id covers only the public parameters of the presigning
+ * run (key, players, session, count, index), not its output. Two players holding presignatures
+ * with the same id but different R (a corrupted store, an aborted run that finished on some
+ * players — docs "Abort behaviour") therefore abort with CONTEXT_MISMATCH before any signature
+ * share leaves, instead of releasing shares computed with different r.
  */
-export function signContextHash(key: EcdsaKey, players: readonly PartyId[], presignatureId: Uint8Array, h: bigint, tweak: bigint, sessionId: Uint8Array): Uint8Array {
+export function signContextHash(
+  key: EcdsaKey,
+  players: readonly PartyId[],
+  presignatureId: Uint8Array,
+  R: Uint8Array,
+  h: bigint,
+  tweak: bigint,
+  sessionId: Uint8Array,
+): Uint8Array {
   return transcriptHash(
     `opentsm/${ECDSA_HM_SIGN_PROTOCOL}/context`,
     utf8ToBytes(key.scheme),
     key.digest,
-    encodePlayers(players),
+    encodeParties(players),
     presignatureId,
+    R,
     bigintToBytes(h),
     bigintToBytes(tweak),
     sessionId,
@@ -108,7 +124,7 @@ export function signContext(p: EcdsaSignParams): SignContext {
     tweak,
     publicKey,
     publicKeyBytes: tweak === 0n ? key.groupKeyBytes : publicKey.toBytes(true),
-    contextHash: signContextHash(key, players, pre.id, h, tweak, sessionId),
+    contextHash: signContextHash(key, players, pre.id, pre.R, h, tweak, sessionId),
     arith,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `ecdsa-hm-sign/v1` round 1: consumes every other player's (context hash, ρ_j) broadcast, then
+ * `ecdsa-hm-sign/v2` round 1: consumes every other player's (context hash, ρ_j) broadcast, then
  * computes and broadcasts the signature share (protocols.md §2.4, with the §2.6 re-randomisation
  * when a tweak is used).
  *

@@ -1,5 +1,5 @@
 /**
- * `ecdsa-hm-sign/v1` round 2: consumes every other player's signature share, opens s and outputs
+ * `ecdsa-hm-sign/v2` round 2: consumes every other player's signature share, opens s and outputs
  * the verified signature (protocols.md §2.4).
  *
  *   s = Open_2t(s_1..s_n) = Σ λ_j·s_j ;  abort if s = 0 ;  low-s: if s > q/2 then s = q − s
@@ -37,6 +37,7 @@ export class SignRound2 implements Round<EcdsaSignature> {
   readonly number = 2;
   readonly expectsBroadcastFrom: readonly PartyId[];
   readonly expectsDirectFrom: readonly PartyId[] = [];
+  private readonly checked = new Map<PartyId, bigint>();
   private readonly shares = new Map<PartyId, bigint>();
 
   constructor(
@@ -51,11 +52,12 @@ export class SignRound2 implements Round<EcdsaSignature> {
   }
 
   verify(msg: InboundMessage): void {
-    decodeSignatureShare(this.ctx.key.curve, msg.payload);
+    this.checked.set(msg.from, decodeSignatureShare(this.ctx.key.curve, msg.payload));
   }
 
   store(msg: InboundMessage): void {
-    this.shares.set(msg.from, decodeSignatureShare(this.ctx.key.curve, msg.payload));
+    this.shares.set(msg.from, this.checked.get(msg.from)!);
+    this.checked.delete(msg.from);
   }
 
   finalize(): RoundOutput<EcdsaSignature> {
@@ -73,7 +75,17 @@ export class SignRound2 implements Round<EcdsaSignature> {
     if (flipped) s = c.q - s;
     const { signature, der } = encodeSignature(c, r, s);
     // Verified under y + ε·G (noble: with y's precomputed table; see arithmetic.ts).
-    const ok = ctx.arith.verify(c, { groupKey: ctx.key.verificationKey(), tweak: ctx.tweak, publicKey: ctx.publicKeyBytes, message: ctx.message, h: ctx.h, r, s, der });
+    const ok = ctx.arith.verify(c, {
+      groupKey: ctx.key.verificationKey(),
+      tweak: ctx.tweak,
+      publicKey: ctx.publicKeyBytes,
+      publicKeyPoint: ctx.publicKey,
+      message: ctx.message,
+      h: ctx.h,
+      r,
+      s,
+      der,
+    });
     if (!ok) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the combined signature does not verify (a signature share was wrong)');
     // A valid signature's verification point u1·G + u2·y' is ±R (the sign of s): its y parity is the recovery id.
     // x(R) ≥ q would need recovery id 2 or 3 (probability < 2^-125 on both curves): refuse it.

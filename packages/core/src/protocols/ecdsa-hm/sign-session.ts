@@ -1,10 +1,10 @@
 /**
- * `ecdsa-hm-sign/v1`: online signing of DJNPØ20 (protocols.md §2.4) with a presignature, among
+ * `ecdsa-hm-sign/v2`: online signing of DJNPØ20 (protocols.md §2.4) with a presignature, among
  * exactly the 2t + 1 players that made it, as an engine session. Spec:
  * docs/protocols/ecdsa-honest-majority.md.
  *
  *   start    consume the presignature; broadcast (context hash, ρ_i)                 (this file)
- *            context hash = H(key, players, presignature id, h, ε, session) — §2.6 agreement
+ *            context hash = H(key, players, presignature id, R, h, ε, session) — §2.6 agreement
  *   round 1  every context hash equals ours (else abort before any share is released);
  *            if ε ≠ 0 re-randomise (§2.6): δ = KDF(y', ε, h, R, ρ_1..ρ_n), R' = δ·R,
  *            α' = α·δ⁻¹, β' = (β + c·ε)·δ⁻¹; s_i = h·α' + r'·β' + e_i; broadcast s_i  → sign-round1.ts

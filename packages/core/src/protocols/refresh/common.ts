@@ -5,16 +5,12 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import { utf8ToBytes } from '../../math/bytes.js';
-import { checkIdentifiers, lagrangeAtZero } from '../../math/polynomial.js';
+import { evalCommitment, lagrangeAtZero } from '../../math/polynomial.js';
 import { transcriptHash, u32be } from '../../math/transcript.js';
 import { getSuite, type GroupPoint, type Suite } from '../../suites/index.js';
-import { encodeParties } from '../dkg/params.js';
+import { checkPartySet, encodeParties } from '../dkg/params.js';
 import { encodeEpoch, keyEpoch, taprootOutputKey, type KeyEpoch, type KeyShare, type PublicKeyPackage } from '../key-share.js';
 
-/** Largest number of parties (as for the DKG). */
-export const LIFECYCLE_MAX_PARTIES = 64;
-/** Party identifiers travel as u16 in the envelope (engine/codec.ts). */
-export const MAX_IDENTIFIER = 0xffff;
 export const DIGEST_LENGTH = 32;
 
 /**
@@ -92,9 +88,7 @@ export function decodePackage(pkg: PublicKeyPackage): DecodedPackage {
   if (!Array.isArray(pkg.parties)) badKey('parties must be an array');
   const parties = [...pkg.parties].sort((a, b) => a - b);
   const n = parties.length;
-  if (n < 1 || n > LIFECYCLE_MAX_PARTIES) badKey(`number of parties must be in [1, ${LIFECYCLE_MAX_PARTIES}]`);
-  checkIdentifiers(suite, parties);
-  for (const id of parties) if (id > MAX_IDENTIFIER) throw new ProtocolError(ErrorCode.INVALID_IDENTIFIER, `party identifier ${id} exceeds ${MAX_IDENTIFIER}`);
+  checkPartySet(suite, parties, badKey); // 1..64 parties, D1, u16
   if (!Number.isSafeInteger(pkg.threshold) || pkg.threshold < 1 || pkg.threshold > n) badKey('threshold out of range');
   if (!(pkg.chainCode instanceof Uint8Array) || pkg.chainCode.length !== 32) badKey('chain code must be 32 bytes');
   const groupKey = suite.decodePoint(pkg.groupKey);
@@ -149,4 +143,27 @@ export function decodeOwnShare(suite: Suite, key: KeyShare, Y: ReadonlyMap<Party
   const s = suite.decodeNonZeroScalar(key.secretShare);
   if (!suite.G.multiply(s).equals(Yi)) throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'invalid key share: secret share does not match its verifying share');
   return s;
+}
+
+/**
+ * Checklist D3 for every dealt share received, once every broadcast and share is in (a share may
+ * arrive before its dealer's broadcast): f_ℓ(x)·G == Σ_m x^m·C_ℓ[m] for each dealer ℓ, where C_ℓ
+ * is the dealer's complete commitment vector (refresh: with the implicit C_ℓ[0] = O in front).
+ * The share is secret: constant-time multiplication; the right-hand side is public. Throws
+ * INVALID_SHARE naming every bad dealer ("share from <noun>(s) a, b does not match the dealer's
+ * commitment"); `noun` is 'party' (refresh) or 'dealer' (reshare).
+ */
+export function checkDealtShares(
+  suite: Suite,
+  x: PartyId,
+  dealers: readonly PartyId[],
+  commitments: ReadonlyMap<PartyId, readonly GroupPoint[]>,
+  shares: ReadonlyMap<PartyId, bigint>,
+  noun: 'party' | 'dealer',
+): void {
+  const bad: PartyId[] = [];
+  for (const l of dealers) if (!suite.G.multiply(shares.get(l)!).equals(evalCommitment(suite, commitments.get(l)!, BigInt(x)))) bad.push(l);
+  if (bad.length === 0) return;
+  const plural = bad.length > 1 ? (noun === 'party' ? 'parties' : 'dealers') : noun;
+  throw new ProtocolError(ErrorCode.INVALID_SHARE, `share from ${plural} ${bad.join(', ')} does not match the dealer's commitment`, bad);
 }

@@ -4,6 +4,7 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { GroupPoint, Suite } from '../../suites/index.js';
+import { checkSessionId } from '../dkg/params.js';
 import { publicPackage, type KeyShare } from '../key-share.js';
 import { decodeOwnShare, decodePackage } from './common.js';
 
@@ -33,6 +34,11 @@ export interface RefreshConfig {
   readonly verifyingShares: ReadonlyMap<PartyId, GroupPoint>;
   /** keyPackageDigest of the current public package (every player must hold the same). */
   readonly oldDigest: Uint8Array;
+  /**
+   * s_i decoded from `key` and checked against Y_i once, here (common.ts `decodeOwnShare`), so
+   * round 1 does not repeat the constant-time multiplication. SECRET, as `key.secretShare`.
+   */
+  readonly ownSecret: bigint;
 }
 
 /**
@@ -43,11 +49,10 @@ export interface RefreshConfig {
  */
 export function validateRefreshParams(p: RefreshParams): RefreshConfig {
   if (p === null || typeof p !== 'object') throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'invalid refresh parameters: missing');
-  if (!(p.sessionId instanceof Uint8Array) || p.sessionId.length === 0 || p.sessionId.length > 64)
-    throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, 'invalid refresh parameters: session id must be 1..64 bytes');
+  checkSessionId(p.sessionId, 'refresh');
   const key = p.key;
   const pkg = decodePackage(publicPackage(key));
-  decodeOwnShare(pkg.suite, key, pkg.verifyingShares);
+  const ownSecret = decodeOwnShare(pkg.suite, key, pkg.verifyingShares);
   return {
     suite: pkg.suite,
     sessionId: p.sessionId.slice(),
@@ -59,5 +64,6 @@ export function validateRefreshParams(p: RefreshParams): RefreshConfig {
     groupKey: pkg.groupKey,
     verifyingShares: pkg.verifyingShares,
     oldDigest: pkg.digest,
+    ownSecret,
   };
 }

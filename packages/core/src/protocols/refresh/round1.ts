@@ -26,8 +26,9 @@ import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, OutboundMessage, ProtocolStart, Round, RoundOutput } from '../../engine/round.js';
 import { commitPolynomial, evalCommitment, evalPolynomial, randomPolynomial } from '../../math/polynomial.js';
 import type { GroupPoint } from '../../suites/index.js';
+import { aggregateCommitments } from '../dkg/output.js';
 import { keyEpoch, type KeyShare } from '../key-share.js';
-import { confirmationHash, decodeOwnShare, interpolateAt, nextEpoch } from './common.js';
+import { checkDealtShares, confirmationHash, interpolateAt, nextEpoch } from './common.js';
 import { decodeRefreshRound1, decodeShare, encodeConfirmation, encodeRefreshRound1, encodeShare, type RefreshRound1Message } from './messages.js';
 import { REFRESH_PROTOCOL_ID, type RefreshConfig } from './params.js';
 import { ConfirmationRound } from './round2.js';
@@ -54,6 +55,7 @@ export class RefreshRound1 implements Round<KeyShare> {
   readonly number = 1;
   readonly expectsBroadcastFrom: readonly PartyId[];
   readonly expectsDirectFrom: readonly PartyId[];
+  /** D_ℓ[0..k−1] of every dealer, self included, with the implicit D_ℓ[0] = O in front. */
   private readonly commitments = new Map<PartyId, readonly GroupPoint[]>();
   private readonly shares = new Map<PartyId, bigint>();
   private readonly checkedCommitments = new Map<PartyId, RefreshRound1Message>();
@@ -66,7 +68,7 @@ export class RefreshRound1 implements Round<KeyShare> {
   ) {
     this.expectsBroadcastFrom = cfg.others;
     this.expectsDirectFrom = cfg.threshold > 1 ? cfg.others : [];
-    this.commitments.set(cfg.self, ownCommitment);
+    this.commitments.set(cfg.self, [cfg.suite.ZERO, ...ownCommitment]);
   }
 
   verify(msg: InboundMessage): void {
@@ -79,7 +81,7 @@ export class RefreshRound1 implements Round<KeyShare> {
     if (msg.kind === 'broadcast') {
       const m = this.checkedCommitments.get(msg.from)!;
       this.checkedCommitments.delete(msg.from);
-      this.commitments.set(msg.from, m.commitment);
+      this.commitments.set(msg.from, [this.cfg.suite.ZERO, ...m.commitment]);
     } else {
       this.shares.set(msg.from, this.checkedShares.get(msg.from)!);
       this.checkedShares.delete(msg.from);
@@ -89,27 +91,12 @@ export class RefreshRound1 implements Round<KeyShare> {
   finalize(): RoundOutput<KeyShare> {
     const { suite, self, parties, others, threshold, key, sessionId } = this.cfg;
     const Fn = suite.Fn;
-    const x = BigInt(self);
-    // D3: g_ℓ(i)·G = Σ_{m≥1} i^m·D_ℓ[m] (the share is secret: constant-time multiplication; the
-    // right-hand side is public). A share may arrive before its dealer's broadcast, so all
-    // shares are checked here, once everything is in; every bad dealer is named.
-    const bad: PartyId[] = [];
-    for (const l of this.expectsDirectFrom) {
-      const expected = evalCommitment(suite, [suite.ZERO, ...this.commitments.get(l)!], x);
-      if (!suite.G.multiply(this.shares.get(l)!).equals(expected)) bad.push(l);
-    }
-    if (bad.length > 0) throw new ProtocolError(ErrorCode.INVALID_SHARE, `share from part${bad.length > 1 ? 'ies' : 'y'} ${bad.join(', ')} does not match the dealer's commitment`, bad);
-
-    // Z = Σ_ℓ D_ℓ with Z[0] = O: the commitment to the joint zero-sharing Σ_ℓ g_ℓ.
-    const Z: GroupPoint[] = [suite.ZERO];
-    for (let m = 0; m < threshold - 1; m++) {
-      let acc = suite.ZERO;
-      for (const p of parties) acc = acc.add(this.commitments.get(p)![m]!);
-      Z.push(acc);
-    }
+    // D3: g_ℓ(i)·G = Σ_{m≥1} i^m·D_ℓ[m], every bad dealer named (common.ts).
+    checkDealtShares(suite, self, this.expectsDirectFrom, this.commitments, this.shares, 'party');
+    // Z = Σ_ℓ D_ℓ (Z[0] = O): the commitment to the joint zero-sharing Σ_ℓ g_ℓ.
+    const Z = aggregateCommitments(suite, parties.map((p) => this.commitments.get(p)!), threshold);
     // s_i' = s_i + Σ_ℓ g_ℓ(i). SECRET.
-    let s = decodeOwnShare(suite, key, this.cfg.verifyingShares);
-    s = Fn.add(s, this.ownShare);
+    let s = Fn.add(this.cfg.ownSecret, this.ownShare);
     for (const l of this.expectsDirectFrom) s = Fn.add(s, this.shares.get(l)!);
     this.ownShare = 0n;
     this.shares.clear();

@@ -7,9 +7,9 @@ import { equalBytes } from '../../math/bytes.js';
 import { checkIdentifiers, lagrangeAtZero } from '../../math/polynomial.js';
 import { transcriptHash, u32be } from '../../math/transcript.js';
 import type { GroupPoint, Suite } from '../../suites/index.js';
-import { encodeParties } from '../dkg/params.js';
+import { checkPartySet, checkSessionId, encodeParties } from '../dkg/params.js';
 import { publicPackage, type KeyShare, type PublicKeyPackage } from '../key-share.js';
-import { decodeOwnShare, decodePackage, LIFECYCLE_MAX_PARTIES, MAX_IDENTIFIER } from '../refresh/common.js';
+import { decodeOwnShare, decodePackage, keyPackageDigest } from '../refresh/common.js';
 
 /** Protocol id carried in every envelope of a reshare run. */
 export const RESHARE_PROTOCOL_ID = 'reshare/v1';
@@ -51,6 +51,11 @@ export interface ReshareConfig {
   readonly isNew: boolean;
   /** Our old share (dealers only). */
   readonly oldKey: KeyShare | undefined;
+  /**
+   * s_j decoded from `oldKey` and checked against Y_j once, here (dealers only; undefined
+   * otherwise), so round 1 does not repeat the constant-time multiplication. SECRET.
+   */
+  readonly oldSecret: bigint | undefined;
   readonly oldPackage: PublicKeyPackage;
   readonly groupKey: GroupPoint;
   /** Old verifying shares Y_j. */
@@ -72,6 +77,15 @@ function sortedIds(ids: unknown, what: string): PartyId[] {
   return [...(ids as PartyId[])].sort((a, b) => a - b);
 }
 
+/** keyPackageDigest of oldKey's public part; a malformed one (which cannot match) is INVALID_PARAMETERS. */
+function digestOf(pkg: PublicKeyPackage): Uint8Array {
+  try {
+    return keyPackageDigest(pkg);
+  } catch {
+    bad('oldKey and oldPackage describe different key versions');
+  }
+}
+
 /**
  * H("opentsm/reshare/v1/params", old key digest, u16(S…), u16(new parties…), u32(k')): what every
  * player must agree on besides the old key (compared in round 1, PARAMETER_MISMATCH).
@@ -88,16 +102,16 @@ export function reshareParamsDigest(oldDigest: Uint8Array, dealers: readonly Par
  */
 export function validateReshareParams(p: ReshareParams): ReshareConfig {
   if (p === null || typeof p !== 'object') bad('missing');
-  if (!(p.sessionId instanceof Uint8Array) || p.sessionId.length === 0 || p.sessionId.length > 64) bad('session id must be 1..64 bytes');
-  let oldPackage = p.oldPackage;
-  if (p.oldKey !== undefined) {
-    if (p.oldKey.self !== p.self) bad('oldKey belongs to another party');
-    const mine = publicPackage(p.oldKey);
-    if (oldPackage === undefined) oldPackage = mine;
-    else if (!equalBytes(decodePackage(mine).digest, decodePackage(oldPackage).digest)) bad('oldKey and oldPackage describe different key versions');
-  }
+  checkSessionId(p.sessionId, 'reshare');
+  if (p.oldKey !== undefined && p.oldKey.self !== p.self) bad('oldKey belongs to another party');
+  const mine = p.oldKey !== undefined ? publicPackage(p.oldKey) : undefined;
+  const oldPackage = p.oldPackage ?? mine;
   if (oldPackage === undefined) bad('oldPackage is required for a player without oldKey');
+  // The package is decoded and checked once (the consistency check interpolates every verifying
+  // share). When oldKey comes with an oldPackage, its public part must have the same digest (B1:
+  // an injective encoding of every public field), so it is as valid as the decoded package.
   const pkg = decodePackage(oldPackage);
+  if (mine !== undefined && mine !== oldPackage && !equalBytes(digestOf(mine), pkg.digest)) bad('oldKey and oldPackage describe different key versions');
   const suite = pkg.suite;
 
   const dealers = sortedIds(p.oldParties, 'oldParties');
@@ -106,18 +120,17 @@ export function validateReshareParams(p: ReshareParams): ReshareConfig {
   if (dealers.length < oldPackage.threshold) bad(`${dealers.length} dealers, the key needs ${oldPackage.threshold}`);
 
   const newParties = sortedIds(p.newParties, 'newParties');
-  if (newParties.length < 1 || newParties.length > LIFECYCLE_MAX_PARTIES) bad(`number of new parties must be in [1, ${LIFECYCLE_MAX_PARTIES}]`);
-  checkIdentifiers(suite, newParties);
-  for (const id of newParties) if (id > MAX_IDENTIFIER) throw new ProtocolError(ErrorCode.INVALID_IDENTIFIER, `party identifier ${id} exceeds ${MAX_IDENTIFIER}`);
+  checkPartySet(suite, newParties, bad, 'new parties'); // 1..64, D1, u16
   if (!Number.isSafeInteger(p.newThreshold) || p.newThreshold < 1 || p.newThreshold > newParties.length) bad(`new threshold must be in [1, ${newParties.length}]`);
 
   const isDealer = dealers.includes(p.self);
   const isNew = newParties.includes(p.self);
   if (!isDealer && !isNew) bad('self is neither a dealer nor a new party');
   let oldKey: KeyShare | undefined;
+  let oldSecret: bigint | undefined;
   if (isDealer) {
     if (p.oldKey === undefined) bad('a dealer needs its oldKey');
-    decodeOwnShare(suite, p.oldKey, pkg.verifyingShares);
+    oldSecret = decodeOwnShare(suite, p.oldKey, pkg.verifyingShares);
     oldKey = p.oldKey;
   }
   const sessionParties = [...new Set([...dealers, ...newParties])].sort((a, b) => a - b);
@@ -135,6 +148,7 @@ export function validateReshareParams(p: ReshareParams): ReshareConfig {
     isDealer,
     isNew,
     oldKey,
+    oldSecret,
     oldPackage,
     groupKey: pkg.groupKey,
     verifyingShares: pkg.verifyingShares,

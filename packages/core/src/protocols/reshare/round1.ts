@@ -19,8 +19,9 @@ import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, OutboundMessage, ProtocolStart, Round, RoundOutput } from '../../engine/round.js';
 import { commitPolynomial, evalCommitment, evalPolynomial, randomPolynomial } from '../../math/polynomial.js';
 import type { GroupPoint } from '../../suites/index.js';
+import { aggregateCommitments } from '../dkg/output.js';
 import { keyEpoch, type KeyShare, type PublicKeyPackage } from '../key-share.js';
-import { confirmationHash, decodeOwnShare, nextEpoch } from '../refresh/common.js';
+import { checkDealtShares, confirmationHash, nextEpoch } from '../refresh/common.js';
 import { ConfirmationRound } from '../refresh/round2.js';
 import { decodeReshareRound1, decodeShare, encodeConfirmation, encodeReshareRound1, encodeShare, type ReshareRound1Message } from './messages.js';
 import { RESHARE_PROTOCOL_ID, type ReshareConfig } from './params.js';
@@ -35,13 +36,8 @@ export type ReshareResult = KeyShare | null;
 export function startReshare(cfg: ReshareConfig, polynomial?: readonly bigint[]): ProtocolStart<ReshareResult> {
   const { suite, self, newParties, newThreshold } = cfg;
   if (!cfg.isDealer) return { out: [], next: new ReshareRound1(cfg, undefined, undefined) };
-  let poly: bigint[];
-  if (polynomial !== undefined) poly = [...polynomial];
-  else {
-    const s = decodeOwnShare(suite, cfg.oldKey!, cfg.verifyingShares);
-    // w_j = λ_j^S·s_j: our additive share of the secret over S.
-    poly = randomPolynomial(suite, suite.Fn.mul(cfg.lambdas.get(self)!, s), newThreshold - 1);
-  }
+  // w_j = λ_j^S·s_j: our additive share of the secret over S (s_j checked in params.ts).
+  const poly = polynomial !== undefined ? [...polynomial] : randomPolynomial(suite, suite.Fn.mul(cfg.lambdas.get(self)!, cfg.oldSecret!), newThreshold - 1);
   const commitment = commitPolynomial(suite, poly); // E_j (constant-time: coefficients are secret)
   const out: OutboundMessage[] = [{ to: 'all', payload: encodeReshareRound1(cfg.oldDigest, cfg.paramsDigest, commitment.map((P) => suite.encodePoint(P))) }];
   for (const k of newParties) if (k !== self) out.push({ to: k, payload: encodeShare(suite, evalPolynomial(suite, poly, BigInt(k))) });
@@ -97,20 +93,10 @@ export class ReshareRound1 implements Round<ReshareResult> {
   finalize(): RoundOutput<ReshareResult> {
     const { suite, self, dealers, newParties, newThreshold, sessionId, oldPackage, isNew } = this.cfg;
     const Fn = suite.Fn;
-    // D3: h_j(k)·G == Σ_m k^m·E_j[m] for every dealer j (checked once everything is in: a share
-    // may arrive before its dealer's broadcast). Every bad dealer is named.
-    const bad: PartyId[] = [];
-    for (const j of this.expectsDirectFrom)
-      if (!suite.G.multiply(this.shares.get(j)!).equals(evalCommitment(suite, this.commitments.get(j)!, BigInt(self)))) bad.push(j);
-    if (bad.length > 0) throw new ProtocolError(ErrorCode.INVALID_SHARE, `share from dealer${bad.length > 1 ? 's' : ''} ${bad.join(', ')} does not match the dealer's commitment`, bad);
-
+    // D3: h_j(k)·G == Σ_m k^m·E_j[m] for every dealer j, every bad dealer named (refresh/common.ts).
+    checkDealtShares(suite, self, this.expectsDirectFrom, this.commitments, this.shares, 'dealer');
     // A'[m] = Σ_{j∈S} E_j[m]: the commitment to the new polynomial Σ_j h_j.
-    const A: GroupPoint[] = [];
-    for (let m = 0; m < newThreshold; m++) {
-      let acc = suite.ZERO;
-      for (const j of dealers) acc = acc.add(this.commitments.get(j)![m]!);
-      A.push(acc);
-    }
+    const A = aggregateCommitments(suite, dealers.map((j) => this.commitments.get(j)!), newThreshold);
     // PK' = Σ_j E_j[0] must equal PK. Each E_j[0] = λ_j·Y_j was checked, so a difference means
     // the old verifying shares are inconsistent with PK: nobody in this run is to blame.
     if (!A[0]!.equals(this.cfg.groupKey)) throw new ProtocolError(ErrorCode.INVALID_GROUP_KEY, 'the reshared key differs from the group key');

@@ -11,8 +11,9 @@
  *   tsm backup verify FILE [--public-key HEX]                          public data only; with the global
  *                                                                      --cluster (or $TSM_CLUSTER) also
  *                                                                      against the live cluster's key
- *   tsm recover --backup FILE --key SECRET_FILE                        offline: the private key
- *   tsm recover --wrapped FILE --key RECIPIENT_SECRET_FILE             offline: an export's private key
+ *   tsm recover --backup FILE --key SECRET_FILE [--out FILE [--force]] offline: the private key (printed,
+ *                                                                      or with --out written 0600)
+ *   tsm recover --wrapped FILE --key RECIPIENT_SECRET_FILE [--out FILE] offline: an export's private key
  *   tsm keys export ID --to RECIPIENT_PUB --out FILE
  *   tsm keys export-policy ID (--allow --to PUB[,PUB…] | --forbid)     admin; without a flag: show it
  *   tsm keys import --scheme S --threshold k-of-n (--private-key-file F | --ed25519-seed-file F
@@ -21,7 +22,7 @@
  * Exit codes: 0 success; 1 any failure (a backup that does not verify included). Secrets (key
  * files, recovered keys) are written with mode 0600 and never appear in error messages.
  */
-import { readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import {
   backupSuiteOfPublicKey,
@@ -45,7 +46,7 @@ import {
 } from '@opentsm/core';
 import type { KeyScheme } from '@opentsm/client';
 import { generateNodeHpkeKey } from '../../node/backup/node-key.js';
-import { hexArg, type CliContext } from '../context.js';
+import { hexArg, subcommand, writeSecretFile, type CliContext } from '../context.js';
 import { CliError, printResult } from '../output.js';
 
 const MAX_FILE = 4 * 1024 * 1024;
@@ -75,17 +76,6 @@ function readSecret(path: string, what: string): string {
     // ignore
   }
   return text;
-}
-
-/** Write a file with mode 0600; refuse to overwrite unless `force`. */
-function writeOut(path: string, data: string, force: boolean): void {
-  try {
-    writeFileSync(path, data, { mode: 0o600, flag: force ? 'w' : 'wx' });
-    chmodSync(path, 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError('FILE_EXISTS', `${path} already exists (use --force to overwrite)`);
-    throw new CliError('WRITE_FAILED', `cannot write ${path}`);
-  }
 }
 
 /** Core errors → CliError with the same stable code (messages carry no secrets). */
@@ -127,10 +117,6 @@ function readHexKeyFile(path: string, what: string): Uint8Array {
   return Uint8Array.from(Buffer.from(h, 'hex'));
 }
 
-function ensureCommand(program: Command, name: string, description: string): Command {
-  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
-}
-
 export function backupCommands(program: Command, ctx: CliContext): void {
   const json = () => ctx.g().json === true;
   const backup = program.command('backup').description('verifiable encrypted backups of keys (to an offline operator key)');
@@ -143,7 +129,7 @@ export function backupCommands(program: Command, ctx: CliContext): void {
     .option('--force', 'overwrite an existing file')
     .action((o: { out: string; suite: BackupSuite; force?: boolean }) => {
       const kp = generateBackupKeyPair(o.suite);
-      writeOut(o.out, serializeBackupSecretKey(kp), o.force === true);
+      writeSecretFile(o.out, serializeBackupSecretKey(kp), o.force === true);
       kp.secretKey.fill(0);
       const publicKey = toHex(kp.publicKey);
       const fingerprint = toHex(hpkeKeyFingerprint(kp.suite, kp.publicKey));
@@ -160,7 +146,7 @@ export function backupCommands(program: Command, ctx: CliContext): void {
       const player = Number(o.player);
       if (!/^\d{1,2}$/.test(o.player) || player < 1 || player > 64) throw new CliError('INVALID_ARGUMENT', '--player must be an integer 1..64');
       const k = generateNodeHpkeKey(player);
-      writeOut(o.out, k.text, o.force === true);
+      writeSecretFile(o.out, k.text, o.force === true);
       k.key.secretKey.fill(0);
       const publicKey = toHex(k.key.publicKey);
       printResult({ player, hpkePublicKey: publicKey }, json(), () => `${publicKey}\n(node ${player}: add "hpkePublicKey": "${publicKey}" to its entry in cluster.json on every node and client, and "hpkeKeyFile": "${o.out}" to node-${player}.json; then restart it)`);
@@ -204,7 +190,7 @@ export function backupCommands(program: Command, ctx: CliContext): void {
     .action(async (keyId: string, o: { to: string; out: string; force?: boolean }) => {
       const { pk } = hpkePublicKeyArg(o.to, '--to');
       const file = await ctx.client().backupKey(keyId, pk);
-      writeOut(o.out, serializeBackupFile(file), o.force === true);
+      writeSecretFile(o.out, serializeBackupFile(file), o.force === true);
       const r = { keyId, scheme: file.scheme, epoch: file.epoch, publicKey: toHex(file.publicKey), players: file.backups.map((b) => b.player), file: o.out };
       printResult(r, json(), () => `backup of ${keyId} (${file.scheme}, epoch ${file.epoch}, players ${r.players.join(',')}) verified and written to ${o.out}`);
     });
@@ -250,15 +236,30 @@ export function backupCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('recover')
-    .description('OFFLINE: reconstruct a private key from a backup file (--backup) or an export file (--wrapped); prints it')
+    .description(
+      'OFFLINE: reconstruct a private key from a backup file (--backup) or an export file (--wrapped); prints it, or with --out FILE writes it (mode 0600) and prints only the public data',
+    )
     .option('--backup <file>', 'backup file (tsm backup create)')
     .option('--wrapped <file>', 'export file (tsm keys export)')
     .requiredOption('--key <file>', 'the operator / recipient secret key file (tsm backup keygen)')
     .option('--public-key <hex>', 'the public key the result must have')
-    .action((o: { backup?: string; wrapped?: string; key: string; publicKey?: string }) => {
+    .option('--out <file>', 'write the recovered key (JSON, with privateKey, mode 0600) to this file instead of printing the private key')
+    .option('--force', 'with --out: overwrite an existing file')
+    .action((o: { backup?: string; wrapped?: string; key: string; publicKey?: string; out?: string; force?: boolean }) => {
       if ((o.backup === undefined) === (o.wrapped === undefined)) throw new CliError('INVALID_ARGUMENT', 'give exactly one of --backup FILE or --wrapped FILE');
+      if (o.force === true && o.out === undefined) throw new CliError('INVALID_ARGUMENT', '--force needs --out FILE');
       const expected = o.publicKey !== undefined ? hexArg(o.publicKey, '--public-key') : undefined;
       const sk = loadSecretKey(o.key);
+      /** Print the result; with --out the private key goes only to the 0600 file. */
+      const emit = (out: { privateKey: string } & Record<string, unknown>, lines: (privateLine: string) => string) => {
+        if (o.out === undefined) {
+          printResult(out, json(), () => lines(`private key ${out.privateKey}`));
+          return;
+        }
+        writeSecretFile(o.out, JSON.stringify(out, null, 2) + '\n', o.force === true);
+        const { privateKey: _secret, ...pub } = out;
+        printResult({ ...pub, file: o.out }, json(), () => lines(`private key written to ${o.out!} (mode 0600)`));
+      };
       try {
         if (o.backup !== undefined) {
           const file = loadBackupFile(o.backup);
@@ -276,11 +277,11 @@ export function backupCommands(program: Command, ctx: CliContext): void {
             ...(r.scheme === 'frost-ed25519' ? { note: ED25519_NOTE } : {}),
           };
           r.privateKey.fill(0);
-          printResult(out, json(), () =>
+          emit(out, (privateLine) =>
             [
               `recovered ${r.keyId} (${r.scheme}, epoch ${r.epoch}) from players ${r.players.join(',')}`,
               `public key  ${out.publicKey}`,
-              `private key ${out.privateKey}`,
+              privateLine,
               ...(out.note ? [`note: ${out.note}`] : []),
               ...(r.skipped.length > 0 ? [`skipped: ${r.skipped.map((s) => `player ${s.player} (${s.reason})`).join('; ')}`] : []),
             ].join('\n'),
@@ -303,8 +304,8 @@ export function backupCommands(program: Command, ctx: CliContext): void {
             ...(r.scheme === 'frost-ed25519' ? { note: ED25519_NOTE } : {}),
           };
           r.privateKey.fill(0);
-          printResult(out, json(), () =>
-            [`recovered the export ${r.exportId} of ${r.keyId} (${r.scheme}) from players ${r.players.join(',')}`, `public key  ${out.publicKey}`, `private key ${out.privateKey}`, ...(out.note ? [`note: ${out.note}`] : [])].join('\n'),
+          emit(out, (privateLine) =>
+            [`recovered the export ${r.exportId} of ${r.keyId} (${r.scheme}) from players ${r.players.join(',')}`, `public key  ${out.publicKey}`, privateLine, ...(out.note ? [`note: ${out.note}`] : [])].join('\n'),
           );
         }
       } catch (e) {
@@ -314,7 +315,7 @@ export function backupCommands(program: Command, ctx: CliContext): void {
       }
     });
 
-  const keys = ensureCommand(program, 'keys', 'create, list and show keys');
+  const keys = subcommand(program, 'keys', 'create, list and show keys');
 
   keys
     .command('export')
@@ -326,7 +327,7 @@ export function backupCommands(program: Command, ctx: CliContext): void {
     .action(async (keyId: string, o: { to: string; out: string; force?: boolean }) => {
       const { pk } = hpkePublicKeyArg(o.to, '--to');
       const file = await ctx.client().exportKey(keyId, pk);
-      writeOut(o.out, serializeExportFile(file), o.force === true);
+      writeSecretFile(o.out, serializeExportFile(file), o.force === true);
       const r = { keyId, exportId: file.exportId, scheme: file.scheme, publicKey: toHex(file.publicKey), players: file.shares.map((s) => s.player), file: o.out };
       printResult(r, json(), () => `export ${file.exportId} of ${keyId} (${file.scheme}) written to ${o.out}; only the holder of the recipient key can combine it (tsm recover --wrapped)`);
     });

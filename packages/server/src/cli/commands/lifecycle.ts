@@ -4,18 +4,15 @@
  *   tsm keys refresh ID
  *   tsm keys reshare ID --threshold 3-of-5 --players 1,2,3,4,5
  *   tsm keys xpub ID [--path m/0]
- *   tsm sign --key ID --message HEX --path m/0/5      (adds --path to the sign command)
+ *
+ * (`tsm sign --path m/0/5`, signing with a derived key, is an option of the sign command in main.ts.)
  */
 import type { Command } from 'commander';
-import { hexArg, playersArg, type CliContext } from '../context.js';
-import { CliError, printResult } from '../output.js';
-
-function sub(program: Command, name: string, description: string): Command {
-  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
-}
+import { playersArg, subcommand, type CliContext } from '../context.js';
+import { printResult } from '../output.js';
 
 export function lifecycleCommands(program: Command, ctx: CliContext): void {
-  const keys = sub(program, 'keys', 'create, list and show keys');
+  const keys = subcommand(program, 'keys', 'create, list and show keys');
   const json = () => ctx.g().json === true;
   const human = (r: { keyId: string; threshold: string; players: number[]; publicKey: string; epoch: number }, what: string) =>
     `${r.keyId}  ${what}: ${r.threshold}  players ${r.players.join(',')}  epoch ${r.epoch}\npublic key ${r.publicKey} (unchanged)`;
@@ -53,23 +50,5 @@ export function lifecycleCommands(program: Command, ctx: CliContext): void {
     .action(async (id: string, o: { path: string }) => {
       const r = await ctx.client().xpub(id, { path: o.path });
       printResult(r, json(), () => `${r.xpub}\npath ${r.path}`);
-    });
-
-  // `tsm sign --path`: the sign command of main.ts gets the option and an action that passes it on.
-  const sign = program.commands.find((c) => c.name() === 'sign');
-  if (!sign) throw new CliError('INTERNAL', 'the sign command is missing');
-  sign
-    .option('--path <path>', 'sign with the key derived at this non-hardened path, e.g. m/0/5 (the output public key is the derived one)')
-    .action(async (o: { key: string; message: string; players?: string; mode?: string; primary?: string; path?: string }) => {
-      const message = hexArg(o.message, '--message');
-      const players = playersArg(o.players);
-      const r = await ctx.client(o.mode, o.primary).sign({ keyId: o.key, message, ...(players ? { players } : {}), ...(o.path !== undefined ? { path: o.path } : {}) });
-      printResult(r, json(), () =>
-        [
-          `signature ${r.signature}`,
-          ...(r.der ? [`der ${r.der}`, `recoveryId ${r.recoveryId}`] : []),
-          `public key ${r.publicKey}${o.path !== undefined ? ` (derived at ${o.path})` : ''}`,
-        ].join('\n'),
-      );
     });
 }

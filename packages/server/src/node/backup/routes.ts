@@ -17,17 +17,11 @@
 import type { FastifyInstance } from 'fastify';
 import { SCHEMES } from '@opentsm/core';
 import type { RouteContext } from '../app.js';
+import { keyIdParams } from '../schemas.js';
 import type { BackupService } from './service.js';
 
 const HPKE_PK = '^([0-9a-f]{64}|04[0-9a-f]{128})$';
 const SUITE = { type: 'string', enum: ['x25519', 'p256'] } as const;
-
-const keyParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['keyId'],
-  properties: { keyId: { type: 'string', pattern: '^key_[0-9a-f]{32}$' } },
-} as const;
 
 const fingerprintParams = {
   type: 'object',
@@ -122,22 +116,22 @@ export function backupRoutes(svc: BackupService) {
 
     app.post<{ Params: { keyId: string }; Body: { recipientPublicKey: string; suite?: string } }>(
       '/v1/keys/:keyId/backup',
-      { schema: { params: keyParams, body: wrapBody }, preValidation: ctx.authenticate },
+      { schema: { params: keyIdParams, body: wrapBody }, preValidation: ctx.authenticate },
       async (req) => svc.backup(ctx.caller(req), req.params.keyId, req.body),
     );
 
     app.put<{ Params: { keyId: string }; Body: { allowExport: boolean; recipients?: string[] } }>(
       '/v1/keys/:keyId/export-policy',
-      { schema: { params: keyParams, body: exportPolicyBody }, preValidation: ctx.requireAdmin },
+      { schema: { params: keyIdParams, body: exportPolicyBody }, preValidation: ctx.requireAdmin },
       async (req) => svc.setExportPolicy(ctx.caller(req), req.params.keyId, req.body),
     );
-    app.get<{ Params: { keyId: string } }>('/v1/keys/:keyId/export-policy', { schema: { params: keyParams }, preValidation: ctx.requireAdmin }, async (req) =>
+    app.get<{ Params: { keyId: string } }>('/v1/keys/:keyId/export-policy', { schema: { params: keyIdParams }, preValidation: ctx.requireAdmin }, async (req) =>
       svc.getExportPolicy(req.params.keyId),
     );
 
     app.post<{ Params: { keyId: string }; Body: { recipientPublicKey: string; suite?: string } }>(
       '/v1/keys/:keyId/export',
-      { schema: { params: keyParams, body: wrapBody }, preValidation: ctx.authenticate },
+      { schema: { params: keyIdParams, body: wrapBody }, preValidation: ctx.authenticate },
       async (req) => svc.exportShare(ctx.caller(req), req.params.keyId, req.body),
     );
 

@@ -14,12 +14,10 @@ import {
   createDklsOtRefreshSession,
   createDklsSignSession,
   dklsOtSessionIds,
-  deriveChild,
   dklsBanSignal,
   dklsKeyShareFromBytes,
   dklsKeyShareToBytes,
   isDklsKeyShare,
-  publicPackage,
   toHex,
   type DklsKeyShare,
   type KeyShare,
@@ -29,6 +27,7 @@ import { nodeDklsPrimitives } from '@opentsm/core/node';
 import { sealShare } from '../../crypto/at-rest.js';
 import { ApiError, badRequest } from '../errors.js';
 import { sessionIdFor } from '../ids.js';
+import { derivationTweak } from '../lifecycle/derive.js';
 import { failureToApi, type Caller, type ProtocolDriver, type SignBody, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
 import { SessionFailure } from '../session-runner.js';
@@ -79,14 +78,7 @@ export class DklsService {
         'PEER_BANNED',
         `player(s) ${bans.map((b) => b.peer).join(', ')} failed a DKLs23 check (${bans[0]!.reason}) for this key; refresh the OT setup (tsm keys ot-refresh) before signing with them`,
       );
-    let tweak = 0n;
-    if (body.path !== undefined && body.path !== 'm') {
-      try {
-        tweak = deriveChild(publicPackage(share), body.path).tweak;
-      } catch (e) {
-        throw new ApiError(400, 'INVALID_DERIVATION_PATH', e instanceof Error ? e.message : 'invalid derivation path');
-      }
-    }
+    const tweak = derivationTweak(share, body.path);
     const sessionId = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
     try {
       const params = { sessionId, key: share as DklsKeyShare, signers, message: body.message, tweak, primitives: nodeDklsPrimitives };
@@ -119,6 +111,22 @@ export class DklsService {
    * the key take part), store the new share as a new version, and lift the key's bans.
    */
   async refreshOt(caller: Caller, keyId: string): Promise<{ keyId: string; version: number }> {
+    const { row } = await this.s.keys.loadKey(caller.applicationId, keyId); // 404 for a foreign key before any lock
+    if (row.protocol !== 'dkls23') throw badRequest('UNSUPPORTED_PROTOCOL', `ot-refresh applies to DKLs23 keys (this key uses ${row.protocol})`);
+    // The same lock as a refresh or reshare (NodeServices.keyLocks): never two share replacements at once.
+    if (this.s.keyLocks.has(keyId)) throw new ApiError(409, 'LIFECYCLE_IN_PROGRESS', 'a refresh, reshare or OT refresh of this key is in progress on this node');
+    this.s.keyLocks.add(keyId);
+    try {
+      const pending = await this.s.shareStore.getPendingShare(keyId);
+      if (pending)
+        throw new ApiError(409, 'LIFECYCLE_PENDING', `an earlier ${pending.operation} of this key is not decided yet on this node (a player was unreachable); retry when every player is up`);
+      return await this.refreshOtLocked(caller, keyId);
+    } finally {
+      this.s.keyLocks.delete(keyId);
+    }
+  }
+
+  private async refreshOtLocked(caller: Caller, keyId: string): Promise<{ keyId: string; version: number }> {
     const { row, share } = await this.s.keys.loadKey(caller.applicationId, keyId);
     if (row.protocol !== 'dkls23') throw badRequest('UNSUPPORTED_PROTOCOL', `ot-refresh applies to DKLs23 keys (this key uses ${row.protocol})`);
     const sessionId = sessionIdFor('dkls-ot-refresh', caller.applicationId, caller.requestId, keyId);

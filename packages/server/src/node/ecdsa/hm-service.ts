@@ -11,16 +11,21 @@
  * leaves the node — and only then runs the signing session. An empty pool (or no common id) falls
  * back to presign-then-sign. A presignature is never restored: a failed or aborted signature
  * burns it.
+ *
+ * Resync after a restart (every node purges its pool at start): the leader deletes its proposals
+ * that a follower reports it does not hold (select-session.ts `onUnheld`; they can never be used),
+ * so its level drops and it refills; a follower always joins its leader's refill, first deleting
+ * its OLDEST presignatures when the batch would take it above `target + batch` (after a leader
+ * restart those are leftovers the leader no longer holds). Deleting presignatures is always safe.
  */
 import {
   createEcdsaSignSession,
   createPresignSession,
-  deriveChild,
+  ECDSA_HM_PRESIGN_PROTOCOL,
   ecdsaHmPlayersNeeded,
   presignatureBatchDigest,
   presignatureFromBytes,
   presignatureToBytes,
-  publicPackage,
   randomBytes,
   Reader,
   toHex,
@@ -33,8 +38,10 @@ import {
 import { nodeEcdsaHmArithmetic } from '@opentsm/core/node';
 import { DEFAULT_PRESIGN_POOL } from '../../config/node-config.js';
 import { openShare, sealShare } from '../../crypto/at-rest.js';
+import { createRefusalSession } from '../backup/sessions.js';
 import { ApiError, badRequest } from '../errors.js';
 import { KEY_ID_RE, sessionIdFor } from '../ids.js';
+import { derivationTweak } from '../lifecycle/derive.js';
 import { failureToApi, type Caller, type SignBody, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
 import { createCommitSession } from '../commit-session.js';
@@ -55,14 +62,22 @@ export interface PoolOptions {
 const RPC_PRESIGN = 'rpc:presign:req';
 /** Ids the set leader proposes per signature. */
 const PROPOSALS = 4;
+/** Follower: presigning sessions joined at once per (key, player set). */
+const MAX_JOINED_PER_POOL = 2;
 
 export class EcdsaHmService {
   private readonly opts: PoolOptions;
-  /** Presignature ids promised to an in-flight selection or signature (never offered twice). */
-  private readonly reserved = new Set<string>();
+  /** Presignature id → its pool (keyId|players): ids promised to an in-flight selection or signature (never offered twice). */
+  private readonly reserved = new Map<string, string>();
+  /** Pool (keyId|players) → how many of its ids are in `reserved`. */
+  private readonly reservedInPool = new Map<string, number>();
   /** (keyId|players) → the key's application, for background refill of pools in use. */
   private readonly inUse = new Map<string, { keyId: string; applicationId: string; players: number[] }>();
   private readonly refilling = new Set<string>();
+  /** Follower: (keyId|players) → presigning sessions joined on request and still running. */
+  private readonly joined = new Map<string, number>();
+  /** Leader: (keyId|players) → signatures from the pool since the level was last checked. */
+  private readonly sinceCheck = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -72,6 +87,25 @@ export class EcdsaHmService {
   ) {
     this.opts = { ...DEFAULT_PRESIGN_POOL, intervalMs: 500, ...opts };
     s.mux.route(RPC_PRESIGN, (from, _ch, payload) => void this.onPresignRequest(from, payload));
+  }
+
+  private reserve(pool: string, id: string): void {
+    this.reserved.set(id, pool);
+    this.reservedInPool.set(pool, (this.reservedInPool.get(pool) ?? 0) + 1);
+  }
+
+  private release(id: string): void {
+    const pool = this.reserved.get(id);
+    if (pool === undefined) return;
+    this.reserved.delete(id);
+    const n = (this.reservedInPool.get(pool) ?? 1) - 1;
+    if (n > 0) this.reservedInPool.set(pool, n);
+    else this.reservedInPool.delete(pool);
+  }
+
+  /** Leader: check the level (a COUNT) only every few signatures; the timer checks it too. */
+  private get checkEvery(): number {
+    return Math.max(1, Math.floor(this.opts.low / 4));
   }
 
   /** The default signing set: the first 2k−1 players of the key. */
@@ -157,43 +191,72 @@ export class EcdsaHmService {
     const players = this.checkPlayers(row, body.players);
     const keyId = row.keyId;
     const set = players.join(',');
-    let tweak = 0n;
-    if (body.path !== undefined && body.path !== 'm') {
-      try {
-        tweak = deriveChild(publicPackage(share), body.path).tweak;
-      } catch (e) {
-        throw new ApiError(400, 'INVALID_DERIVATION_PATH', e instanceof Error ? e.message : 'invalid derivation path');
-      }
-    }
+    const pool = `${keyId}|${set}`;
+    const tweak = derivationTweak(share, body.path);
     this.track(row, players);
     const signSid = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
     let presig: Presignature | undefined;
-    /** Ids this request holds in `reserved` (released when it ends, whatever happens). */
-    const held: string[] = [];
+    /** Ids this request holds in `reserved` (released when they are no longer needed, whatever happens). */
+    let held: string[] = [];
     const hold = (id: string): void => {
-      this.reserved.add(id);
+      this.reserve(pool, id);
       held.push(id);
     };
     try {
       // 1. Agree on a presignature every player holds (select-session.ts): the leader proposes
       //    ids reserved for this request, the others list what they hold and have not promised.
       const leader = players[0]!;
+      const isLeader = this.s.player === leader;
       const candidates: string[] = [];
-      if (this.s.player === leader) {
-        for (const id of await this.s.shareStore.listPresignatureIds(keyId, set, PROPOSALS + this.reserved.size)) {
+      /** Leader: the pool may be low (few ids listed, a fallback, or ids deleted) → check it now. */
+      let maybeLow = false;
+      if (isLeader) {
+        const want = PROPOSALS + (this.reservedInPool.get(pool) ?? 0);
+        const listed = await this.s.shareStore.listPresignatureIds(keyId, set, want);
+        if (listed.length < want) maybeLow = true;
+        for (const id of listed) {
           if (candidates.length >= PROPOSALS) break;
           if (this.reserved.has(id)) continue;
           hold(id);
           candidates.push(id);
         }
       } else {
-        for (const id of await this.s.shareStore.listPresignatureIds(keyId, set, MAX_SELECT_IDS)) if (!this.reserved.has(id)) candidates.push(id);
+        // Cut to MAX_SELECT_IDS after dropping promised ids: a shorter list is then complete.
+        const listed = await this.s.shareStore.listPresignatureIds(keyId, set, MAX_SELECT_IDS + (this.reservedInPool.get(pool) ?? 0));
+        for (const id of listed) if (!this.reserved.has(id) && candidates.length < MAX_SELECT_IDS) candidates.push(id);
       }
+      let unheld: string[] = [];
       const chosen = await this.s.runner.run(
-        createSelectSession({ sessionId: sessionIdFor('presig-select', caller.applicationId, caller.requestId, keyId), self: this.s.player, parties: players, leader, candidates }),
+        createSelectSession({
+          sessionId: sessionIdFor('presig-select', caller.applicationId, caller.requestId, keyId),
+          self: this.s.player,
+          parties: players,
+          leader,
+          candidates,
+          onUnheld: (ids) => (unheld = ids),
+        }),
       );
+      if (isLeader) {
+        // A proposal some follower does not hold can never be used (it lost its pool at a
+        // restart): delete it while still reserved, so the level drops and the pool refills.
+        if (unheld.length > 0) {
+          const gone = await this.s.shareStore.deletePresignatureIds(keyId, unheld).catch(() => 0);
+          if (gone > 0) {
+            maybeLow = true;
+            this.s.log.info({ keyId, players: set, deleted: gone }, 'presignatures a player no longer holds deleted from the pool');
+          }
+        }
+        // Release the proposals not chosen right away (other requests may propose them).
+        for (const id of held) if (id !== chosen) this.release(id);
+        held = chosen !== undefined ? [chosen] : [];
+        const n = (this.sinceCheck.get(pool) ?? 0) + 1;
+        if (maybeLow || chosen === undefined || n >= this.checkEvery) {
+          this.sinceCheck.delete(pool);
+          this.kick(row.applicationId, keyId, players);
+        } else this.sinceCheck.set(pool, n);
+      }
       if (chosen !== undefined) {
-        if (this.s.player !== leader) {
+        if (!isLeader) {
           // Only a lying leader proposes an id another request here has already chosen.
           if (this.reserved.has(chosen)) throw new ApiError(409, 'PRESIGNATURE_USED', 'the selected presignature is already in use by another request');
           hold(chosen);
@@ -211,7 +274,6 @@ export class EcdsaHmService {
         if (!presig) throw new ApiError(500, 'INTERNAL', 'presigning returned nothing');
         this.s.metrics.presignatures.inc({ use: 'inline' });
       }
-      this.kick(row.applicationId, keyId, players);
       const res = await this.s.runner.run(createEcdsaSignSession({ sessionId: signSid, key: share, presignature: presig, message: body.message, tweak, players, arithmetic: nodeEcdsaHmArithmetic }));
       await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: 'ok', detail: { signers: set, protocol: 'honest-majority' } });
       return { keyId, signature: toHex(res.signature), publicKey: toHex(res.publicKey), der: toHex(res.der), recoveryId: res.recoveryId };
@@ -222,7 +284,7 @@ export class EcdsaHmService {
       await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: api.code }).catch(() => undefined);
       throw api;
     } finally {
-      for (const id of held) this.reserved.delete(id);
+      for (const id of held) this.release(id);
     }
   };
 
@@ -242,6 +304,7 @@ export class EcdsaHmService {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.inUse.clear();
+    this.sinceCheck.clear();
   }
 
   /**
@@ -249,13 +312,28 @@ export class EcdsaHmService {
    * players join on request), so the pool keeps up with a sustained signing rate.
    */
   private async refill(applicationId: string, keyId: string, players: number[]): Promise<void> {
+    const set = players.join(',');
+    const pool = `${keyId}|${set}`;
     try {
-      const set = players.join(',');
       let level = await this.s.shareStore.countPresignatures(keyId, set);
       if (level >= this.opts.low) return;
       while (level < this.opts.target && !this.stopped && !this.s.keyLocks.has(keyId)) {
         if (!players.every((p) => p === this.s.player || this.s.mux.isConnected(p))) return;
-        const { row, share } = await this.s.keys.loadKey(applicationId, keyId);
+        let loaded: { row: KeyRow; share: KeyShare };
+        try {
+          loaded = await this.s.keys.loadKey(applicationId, keyId);
+          if (loaded.row.protocol !== 'honest-majority') throw badRequest('UNSUPPORTED_PROTOCOL', 'not an honest-majority key');
+          if (this.checkPlayers(loaded.row, players).join(',') !== set) throw badRequest('INVALID_PLAYERS', 'not a canonical player set');
+        } catch (e) {
+          // The key is gone or no longer fits this set (deleted, reshared): stop tracking the pool.
+          if (e instanceof ApiError && (e.status === 404 || e.status === 400)) {
+            this.inUse.delete(pool);
+            this.sinceCheck.delete(pool);
+            return;
+          }
+          throw e;
+        }
+        const { row, share } = loaded;
         const count = Math.min(this.opts.batch, this.opts.target - level);
         const sessionId = randomBytes(32);
         const req = new Writer().bytes(utf8ToBytes(keyId)).bytes(utf8ToBytes(set)).u16(count).fixed(sessionId).finish();
@@ -268,29 +346,72 @@ export class EcdsaHmService {
     }
   }
 
-  /** Follower: join the leader's presigning session if the request is sound. */
+  /**
+   * Follower: join the leader's presigning session if the request is sound. A well-formed request
+   * of the set's leader that this node declines gets a refusal (the leader's session aborts at
+   * once instead of waiting for its timeout); a malformed or misdirected one is dropped.
+   */
   private async onPresignRequest(from: number, payload: Uint8Array): Promise<void> {
     let keyId = '';
+    let pool: string | undefined;
     try {
+      if (this.stopped) return;
       const r = new Reader(payload);
       keyId = new TextDecoder().decode(r.bytes(64));
       const set = new TextDecoder().decode(r.bytes(256));
       const count = r.u16();
       const sessionId = r.fixed(32).slice();
       r.end();
-      const players = set.split(',').map(Number);
       if (!KEY_ID_RE.test(keyId) || count < 1 || count > this.opts.batch) return;
+      const players = set.split(',').map(Number);
+      if (!players.every((p) => Number.isInteger(p)) || Math.min(...players) !== from || !players.includes(this.s.player)) return;
       const row = await this.s.shareStore.getKeyById(keyId);
-      if (!row || row.status !== 'active' || row.protocol !== 'honest-majority' || this.s.keyLocks.has(keyId)) return;
-      if (Math.min(...players) !== from || !players.includes(this.s.player)) return;
+      if (!row) return;
       const kr: KeyRow = { ...row, parties: [...row.parties], publicKey: row.publicKey ?? '', createdAt: new Date(row.createdAt).toISOString() };
-      this.checkPlayers(kr, players);
-      if ((await this.s.shareStore.countPresignatures(keyId, set)) >= this.opts.target) return;
+      // The raw `set` names the pool: it must be the canonical (sorted, valid) player set.
+      let canonical: string;
+      try {
+        canonical = this.checkPlayers(kr, players).join(',');
+      } catch {
+        return;
+      }
+      if (canonical !== set) return;
+      const refuse = (code: string, message: string): void => {
+        void this.s.runner
+          .run(createRefusalSession({ sessionId, protocol: ECDSA_HM_PRESIGN_PROTOCOL, self: this.s.player, parties: players, code, message }))
+          .catch(() => undefined);
+      };
+      if (this.stopped) return refuse('NODE_STOPPING', 'the node is stopping');
+      if (row.status !== 'active' || row.protocol !== 'honest-majority') return refuse('KEY_UNAVAILABLE', 'the key is not an active honest-majority key on this node');
+      if (this.s.keyLocks.has(keyId)) return refuse('LIFECYCLE_IN_PROGRESS', 'a refresh or reshare of this key is in progress on this node');
+      pool = `${keyId}|${set}`;
+      const joined = this.joined.get(pool) ?? 0;
+      if (joined >= MAX_JOINED_PER_POOL) {
+        pool = undefined;
+        return refuse('PRESIGN_BUSY', 'presigning sessions of this pool are already running on this node');
+      }
+      this.joined.set(pool, joined + 1);
+      // Hard cap `target + batch`: make room by deleting the oldest presignatures (after a
+      // leader restart they are leftovers the leader no longer holds).
+      const cap = this.opts.target + this.opts.batch;
+      const excess = (await this.s.shareStore.countPresignatures(keyId, set)) + count - cap;
+      if (excess > 0) {
+        // Never one promised to an in-flight signature here.
+        const oldest = (await this.s.shareStore.listPresignatureIds(keyId, set, excess + (this.reservedInPool.get(pool) ?? 0))).filter((id) => !this.reserved.has(id)).slice(0, excess);
+        const trimmed = await this.s.shareStore.deletePresignatureIds(keyId, oldest);
+        if (trimmed > 0) this.s.log.info({ keyId, players: set, deleted: trimmed }, 'oldest presignatures deleted to make room for the leader’s refill');
+      }
       const share = this.s.keys.openRow(kr);
       await this.presignAndStore(kr, share, players, count, sessionId);
       this.track(kr, players);
     } catch (e) {
       this.s.log.warn({ keyId, peer: from, err: e instanceof Error ? e.message : 'error' }, 'presigning on request failed');
+    } finally {
+      if (pool !== undefined) {
+        const n = (this.joined.get(pool) ?? 1) - 1;
+        if (n > 0) this.joined.set(pool, n);
+        else this.joined.delete(pool);
+      }
     }
   }
 }

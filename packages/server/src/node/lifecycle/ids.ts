@@ -1,16 +1,10 @@
 /**
- * Identifiers of refresh / reshare runs, derived by every node from the client's signed request
- * exactly like node/ids.ts (same construction and domain, other kinds), so that all players agree
- * on them without talking first (checklist A2).
+ * Refresh / reshare runs: their session ids are node/ids.ts `sessionIdFor` with the kinds 'refresh',
+ * 'refresh-commit', 'reshare' and 'reshare-commit' (derived by every node from the client's signed
+ * request, so that all players agree on them without talking first, checklist A2); here: the commit
+ * digest and the crash-test hook.
  */
 import { transcriptHash, utf8ToBytes } from '@opentsm/core';
-import { sessionIdFor } from '../ids.js';
-
-export type LifecycleKind = 'refresh' | 'refresh-commit' | 'reshare' | 'reshare-commit';
-
-export function lifecycleSessionId(kind: LifecycleKind, applicationId: string, requestId: string, keyId: string): Uint8Array {
-  return sessionIdFor(kind, applicationId, requestId, keyId);
-}
 
 /**
  * What every player of a run confirms in the commit session before anyone activates its new share:

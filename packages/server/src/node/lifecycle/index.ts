@@ -7,10 +7,6 @@ import type { NodeServices } from '../services.js';
 import { lifecycleRoutes } from './routes.js';
 import { LifecycleService } from './service.js';
 
-export { LifecycleService, type LifecycleResult, type XpubResult } from './service.js';
-export { LifecycleRecovery } from './recovery.js';
-export { derivedShare, derivationError } from './derive.js';
-
 export function lifecycleModule(services: NodeServices): RouteModule {
   return lifecycleRoutes(new LifecycleService(services), services);
 }

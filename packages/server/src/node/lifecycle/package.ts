@@ -1,12 +1,15 @@
 /**
  * The key's public package, sent by the old players of a reshare to the newcomers over the peer
  * channel ('rpc:lifecycle:pkg'). It is public data (group key, verifying shares, chain code, epoch,
- * Taproot internal key) plus the key's application, protocol and version. A newcomer uses the first
- * well-formed package from a party of the key; it never has to trust it: the dealers' round-1
- * messages carry the digest of the package they hold, and the core session aborts
- * (EPOCH_MISMATCH) if it differs from the one the newcomer was given.
+ * Taproot internal key) plus the key's application, protocol and version. A newcomer uses a
+ * package only once k (the package's threshold) distinct parties of the key sent it byte-identical
+ * (after canonical re-encoding), so fewer than k colluding old players cannot make it store a wrong
+ * version, protocol or application. The public key package itself is checked by the core session
+ * anyway: the dealers' round-1 messages carry the digest of the package they hold, and the session
+ * aborts (EPOCH_MISMATCH) if it differs from the one the newcomer was given.
  */
 import { getSuite, isScheme, parseHex, toHex, type PublicKeyPackage } from '@opentsm/core';
+import { KEY_ID_RE } from '../ids.js';
 
 /** Largest package message accepted (64 parties of 33-byte points fit in a few KiB). */
 export const MAX_PACKAGE_BYTES = 64 * 1024;
@@ -77,7 +80,7 @@ export function decodePackage(bytes: Uint8Array): TransferredPackage | undefined
     if (!isObj(j) || j.v !== 1 || !isObj(j.package)) return undefined;
     const { sessionId, keyId, applicationId, protocol, version } = j;
     if (typeof sessionId !== 'string' || !/^[0-9a-f]{64}$/.test(sessionId)) return undefined;
-    if (typeof keyId !== 'string' || !/^key_[0-9a-f]{32}$/.test(keyId)) return undefined;
+    if (typeof keyId !== 'string' || !KEY_ID_RE.test(keyId)) return undefined;
     if (typeof applicationId !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(applicationId)) return undefined;
     if (protocol !== 'frost' && protocol !== 'honest-majority' && protocol !== 'dkls23') return undefined;
     if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1 || version >= 0x7fffffff) return undefined;
@@ -125,50 +128,100 @@ export function decodePackage(bytes: Uint8Array): TransferredPackage | undefined
 }
 
 /**
- * Packages received for reshare runs, by session id: kept until the newcomer's request handler
- * asks for them (the package may arrive before the client's request), bounded in number and age.
+ * Packages received for reshare runs, by session id and sender: kept until the newcomer's request
+ * handler asks for them (a package may arrive before the client's request), bounded in age and per
+ * sender. At most one package per (session, sender) is kept (the first); a sender that buffers more
+ * than `maxPerSender` sessions drops its own oldest, never another sender's package.
  */
 export class PackageInbox {
-  private readonly buffered = new Map<string, { at: number; items: { from: number; pkg: TransferredPackage }[] }>();
-  private readonly waiters = new Map<string, (from: number, pkg: TransferredPackage) => boolean>();
+  /** session id → sender → package (Map order: arrival). */
+  private readonly buffered = new Map<string, Map<number, { at: number; pkg: TransferredPackage }>>();
+  /** sender → its buffered session ids, oldest first. */
+  private readonly bySender = new Map<number, string[]>();
+  private readonly waiters = new Map<string, (from: number, pkg: TransferredPackage) => void>();
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxSessions = 256,
+    private readonly maxPerSender = 16,
   ) {}
 
   deliver(from: number, payload: Uint8Array): void {
     const pkg = decodePackage(payload);
     if (!pkg) return;
     const w = this.waiters.get(pkg.sessionId);
-    if (w && w(from, pkg)) return;
-    const now = Date.now();
-    for (const [k, b] of this.buffered) if (now - b.at > this.ttlMs) this.buffered.delete(k);
+    if (w) return w(from, pkg);
+    this.expire(Date.now());
     let b = this.buffered.get(pkg.sessionId);
+    if (b?.has(from)) return; // one package per (session, sender)
+    const mine = this.bySender.get(from) ?? [];
+    if (mine.length >= this.maxPerSender) this.drop(from, mine.shift()!);
     if (!b) {
-      if (this.buffered.size >= this.maxSessions) this.buffered.delete(this.buffered.keys().next().value!);
-      b = { at: now, items: [] };
+      b = new Map();
       this.buffered.set(pkg.sessionId, b);
     }
-    if (b.items.length < 64) b.items.push({ from, pkg });
+    b.set(from, { at: Date.now(), pkg });
+    mine.push(pkg.sessionId);
+    this.bySender.set(from, mine);
   }
 
-  /** The first package of `sessionId` that `accept` takes, or undefined after `timeoutMs`. */
+  /** How many packages are buffered (tests). */
+  get size(): number {
+    let n = 0;
+    for (const b of this.buffered.values()) n += b.size;
+    return n;
+  }
+
+  private drop(from: number, sessionId: string): void {
+    const b = this.buffered.get(sessionId);
+    b?.delete(from);
+    if (b && b.size === 0) this.buffered.delete(sessionId);
+    const mine = this.bySender.get(from);
+    if (!mine) return;
+    const i = mine.indexOf(sessionId);
+    if (i >= 0) mine.splice(i, 1);
+    if (mine.length === 0) this.bySender.delete(from);
+  }
+
+  private expire(now: number): void {
+    for (const [sid, b] of this.buffered) for (const [from, it] of b) if (now - it.at > this.ttlMs) this.drop(from, sid);
+  }
+
+  private take(sessionId: string): { from: number; pkg: TransferredPackage }[] {
+    const b = this.buffered.get(sessionId);
+    if (!b) return [];
+    const items = [...b].map(([from, it]) => ({ from, pkg: it.pkg }));
+    for (const { from } of items) this.drop(from, sessionId);
+    return items;
+  }
+
+  /**
+   * The package of `sessionId` that `accept` takes and that `pkg.package.threshold` distinct senders
+   * sent identically (one package counted per sender, the first it sent), or undefined after `timeoutMs`.
+   */
   wait(sessionId: string, accept: (from: number, pkg: TransferredPackage) => boolean, timeoutMs: number): Promise<TransferredPackage | undefined> {
-    const early = this.buffered.get(sessionId);
-    this.buffered.delete(sessionId);
-    for (const it of early?.items ?? []) if (accept(it.from, it.pkg)) return Promise.resolve(it.pkg);
+    const seen = new Set<number>();
+    const votes = new Map<string, Set<number>>();
+    const agreed = (from: number, pkg: TransferredPackage): boolean => {
+      if (seen.has(from)) return false;
+      seen.add(from);
+      if (!accept(from, pkg)) return false;
+      const fp = new TextDecoder().decode(encodePackage(pkg));
+      const v = votes.get(fp) ?? new Set<number>();
+      v.add(from);
+      votes.set(fp, v);
+      return v.size >= pkg.package.threshold;
+    };
+    for (const it of this.take(sessionId)) if (agreed(it.from, it.pkg)) return Promise.resolve(it.pkg);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiters.delete(sessionId);
         resolve(undefined);
       }, timeoutMs);
       this.waiters.set(sessionId, (from, pkg) => {
-        if (!accept(from, pkg)) return false;
+        if (!agreed(from, pkg)) return;
         clearTimeout(timer);
         this.waiters.delete(sessionId);
         resolve(pkg);
-        return true;
       });
     });
   }

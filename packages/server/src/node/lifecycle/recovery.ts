@@ -15,12 +15,25 @@
  * - some participant answers `aborted` → drop the pending share (the key keeps its old shares);
  * - otherwise (a participant unreachable, no decisive answer) → ask again later.
  *
+ * Who gets an answer (the asking peer is authenticated by the peer channel):
+ *
+ * - this node has the key (a key row) or a pending share of it: only a player of the key
+ *   (row.parties) or a participant of the pending run may learn anything or make this node record
+ *   `aborted`; any other peer gets `unknown` and nothing is written — except that an outcome this
+ *   node already recorded for exactly that run is told to it (`aborted`; `committed` only when the
+ *   question carries the same commit digest), since a removed dealer or a newcomer of a run is no
+ *   longer (or not yet) in row.parties once the pending row is gone, and must still learn it;
+ * - this node has neither (the newcomer of a reshare that never stored the run): it records the
+ *   run `aborted` as described above. This is the only case a question may write.
+ *
  * Questions and answers travel over the authenticated peer channel ('rpc:lifecycle:status:*');
- * they carry only public data (key id, session id, a state, the commit digest and a version).
+ * they carry only public data (key id, session id, the asker's commit digest, a state, the commit
+ * digest and a version).
  * Other prefixed messages of this module ('rpc:lifecycle:pkg') are handed to `onPackage`.
  */
 import { parseHex, Reader, toHex, Writer } from '@opentsm/core';
-import type { LifecycleState, PendingShareRecord, ShareStore } from '../../store/types.js';
+import type { LifecycleState, LifecycleStatus, PendingShareRecord, ShareStore } from '../../store/types.js';
+import { KEY_ID_RE } from '../ids.js';
 import type { ChannelMux } from '../peer-channel.js';
 import type { NodeLogger } from '../services.js';
 
@@ -29,7 +42,8 @@ const REQ = 'rpc:lifecycle:status:req';
 const RES = 'rpc:lifecycle:status:res';
 export const PKG = 'rpc:lifecycle:pkg';
 const STATES: LifecycleState[] = ['committed', 'aborted', 'pending', 'unknown'];
-const KEY_ID_RE = /^key_[0-9a-f]{32}$/;
+const DIGEST_RE = /^[0-9a-f]{64}$/;
+const NO_ANSWER: LifecycleStatus = { state: 'unknown', digest: null, version: null };
 
 export interface PeerAnswer {
   readonly state: LifecycleState;
@@ -89,18 +103,20 @@ export class LifecycleRecovery {
     let id: number;
     let keyId: string;
     let sessionId: string;
+    let digest: string;
     try {
       const r = new Reader(payload);
       id = r.u32();
       keyId = new TextDecoder().decode(r.bytes(64));
       sessionId = toHex(r.fixed(32));
+      digest = new TextDecoder().decode(r.bytes(128));
       r.end();
     } catch {
       return; // malformed question: ignored
     }
-    if (!KEY_ID_RE.test(keyId)) return;
+    if (!KEY_ID_RE.test(keyId) || (digest !== '' && !DIGEST_RE.test(digest))) return;
     try {
-      const s = await this.d.store.lifecycleStatus(keyId, sessionId, { abortIfUnknown: true });
+      const s = await this.status(from, keyId, sessionId, digest);
       const w = new Writer().u32(id).u8(STATES.indexOf(s.state));
       w.bytes(s.digest ? new TextEncoder().encode(s.digest) : new Uint8Array(0));
       w.u32(s.version ?? 0);
@@ -108,6 +124,19 @@ export class LifecycleRecovery {
     } catch (e) {
       this.d.log.warn({ peer: from, keyId, err: (e as Error).message }, 'lifecycle status question failed');
     }
+  }
+
+  /** What `from` may learn about run `sessionId` of a key (see the module comment). */
+  private async status(from: number, keyId: string, sessionId: string, digest: string): Promise<LifecycleStatus> {
+    const [row, pending] = await Promise.all([this.d.store.getKeyById(keyId), this.d.store.getPendingShare(keyId)]);
+    // Nothing here about the key (a newcomer that never stored the run), or a player / participant asking: may record 'aborted'.
+    const entitled = (!row && !pending) || row?.parties.includes(from) === true || pending?.participants.includes(from) === true;
+    const s = await this.d.store.lifecycleStatus(keyId, sessionId, entitled ? { abortIfUnknown: true } : {});
+    if (s.state === 'committed') return s.digest === digest ? s : NO_ANSWER; // an honest asker holds the same digest
+    if (s.state === 'aborted') return { state: 'aborted', digest: null, version: null };
+    // A pending run only to its participants (a pending share stored after the reads above: asked again later).
+    if (s.state === 'pending') return pending?.sessionId === sessionId && pending.participants.includes(from) ? s : NO_ANSWER;
+    return NO_ANSWER;
   }
 
   private onAnswer(from: number, payload: Uint8Array): void {
@@ -120,15 +149,19 @@ export class LifecycleRecovery {
       r.end();
       const w = this.waiting.get(id);
       if (!state || !w || w.peer !== from) return; // only the peer asked may answer
-      if (digest !== '' && !/^[0-9a-f]{64}$/.test(digest)) return;
+      if (digest !== '' && !DIGEST_RE.test(digest)) return;
       w.resolve({ state, digest: digest === '' ? null : digest, version: version === 0 ? null : version });
     } catch {
       /* malformed answer: ignored */
     }
   }
 
-  /** Ask one peer what it knows about a run; undefined when it does not answer in time. */
-  ask(peer: number, keyId: string, sessionId: string, timeoutMs = this.d.answerTimeoutMs ?? 2000): Promise<PeerAnswer | undefined> {
+  /**
+   * Ask one peer what it knows about a run; undefined when it does not answer in time. `digest` is
+   * the run's commit digest this node holds (hex, '' if none): a peer that no longer lists this node
+   * among the key's players tells a `committed` outcome only to an asker that shows the same digest.
+   */
+  ask(peer: number, keyId: string, sessionId: string, digest = '', timeoutMs = this.d.answerTimeoutMs ?? 2000): Promise<PeerAnswer | undefined> {
     if (!this.d.mux.isConnected(peer)) return Promise.resolve(undefined);
     const id = this.nextId++;
     if (this.nextId > 0xfffffff0) this.nextId = 1;
@@ -146,7 +179,8 @@ export class LifecycleRecovery {
         },
       });
       const sid = parseHex(sessionId, 32);
-      this.d.mux.send(peer, REQ, new Writer().u32(id).bytes(new TextEncoder().encode(keyId)).fixed(sid).finish());
+      const enc = new TextEncoder();
+      this.d.mux.send(peer, REQ, new Writer().u32(id).bytes(enc.encode(keyId)).fixed(sid).bytes(enc.encode(digest)).finish());
     });
   }
 
@@ -158,7 +192,7 @@ export class LifecycleRecovery {
     const p = await this.d.store.getPendingShare(keyId);
     if (!p) return 'none';
     const peers = p.participants.filter((x) => x !== this.d.self);
-    const answers = await Promise.all(peers.map((q) => this.ask(q, keyId, p.sessionId)));
+    const answers = await Promise.all(peers.map((q) => this.ask(q, keyId, p.sessionId, p.digest)));
     const same = (a: PeerAnswer | undefined): boolean => a !== undefined && a.digest === p.digest;
     const committed = answers.some((a) => a?.state === 'committed' && same(a));
     const aborted = answers.some((a) => a?.state === 'aborted');

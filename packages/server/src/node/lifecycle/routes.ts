@@ -10,15 +10,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteContext } from '../app.js';
+import { keyIdParams } from '../schemas.js';
 import type { NodeServices } from '../services.js';
 import type { LifecycleService } from './service.js';
-
-const keyParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['keyId'],
-  properties: { keyId: { type: 'string', pattern: '^key_[0-9a-f]{32}$' } },
-} as const;
 
 export const refreshBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
@@ -44,7 +38,7 @@ export function lifecycleRoutes(svc: LifecycleService, services: NodeServices) {
 
     app.post<{ Params: { keyId: string }; Body: Record<string, never> }>(
       '/v1/keys/:keyId/refresh',
-      { schema: { params: keyParams, body: refreshBody }, preValidation: ctx.authenticate },
+      { schema: { params: keyIdParams, body: refreshBody }, preValidation: ctx.authenticate },
       async (req) => {
         const caller = ctx.caller(req);
         let relayed: Promise<unknown>[] = [];
@@ -57,7 +51,7 @@ export function lifecycleRoutes(svc: LifecycleService, services: NodeServices) {
 
     app.post<{ Params: { keyId: string }; Body: { threshold: string; players: number[] } }>(
       '/v1/keys/:keyId/reshare',
-      { schema: { params: keyParams, body: reshareBody }, preValidation: ctx.authenticate },
+      { schema: { params: keyIdParams, body: reshareBody }, preValidation: ctx.authenticate },
       async (req) => {
         const caller = ctx.caller(req);
         let relayed: Promise<unknown>[] = [];
@@ -75,7 +69,7 @@ export function lifecycleRoutes(svc: LifecycleService, services: NodeServices) {
 
     app.get<{ Params: { keyId: string }; Querystring: { path?: string } }>(
       '/v1/keys/:keyId/xpub',
-      { schema: { params: keyParams, querystring: xpubQuery }, preValidation: ctx.authenticate },
+      { schema: { params: keyIdParams, querystring: xpubQuery }, preValidation: ctx.authenticate },
       async (req) => svc.xpub(ctx.caller(req), req.params.keyId, req.query.path),
     );
 

@@ -46,7 +46,8 @@ import { timedSession } from '../metrics.js';
 import { SessionFailure } from '../session-runner.js';
 import type { KeyRow } from '../store-port.js';
 import { derivationError } from './derive.js';
-import { commitDigest, crashPoint, lifecycleSessionId } from './ids.js';
+import { sessionIdFor } from '../ids.js';
+import { commitDigest, crashPoint } from './ids.js';
 import { encodePackage, PackageInbox, type TransferredPackage } from './package.js';
 import { LifecycleRecovery, PKG } from './recovery.js';
 
@@ -94,6 +95,36 @@ interface Staged {
   digest: Uint8Array;
 }
 
+/**
+ * The Staged record of a run on `key` (the node's row, or a newcomer's view of the key): the new
+ * share is version key.version + 1, replacing `fromVersion` (default key.version).
+ */
+function staged(
+  caller: Caller,
+  operation: LifecycleOperation,
+  action: PendingShareAction,
+  sid: Uint8Array,
+  key: Pick<KeyRow, 'keyId' | 'applicationId' | 'scheme' | 'protocol' | 'publicKey' | 'version'>,
+  next: Pick<Staged, 'share' | 'threshold' | 'parties' | 'participants' | 'digest'>,
+  fromVersion = key.version,
+): Staged {
+  return {
+    caller,
+    keyId: key.keyId,
+    operation,
+    action,
+    sid,
+    commitSid: sessionIdFor(`${operation}-commit`, caller.applicationId, caller.requestId, key.keyId),
+    applicationId: key.applicationId,
+    scheme: key.scheme,
+    protocol: key.protocol,
+    publicKey: key.publicKey,
+    fromVersion,
+    version: key.version + 1,
+    ...next,
+  };
+}
+
 const union = (a: readonly number[], b: readonly number[]): number[] => [...new Set([...a, ...b])].sort((x, y) => x - y);
 
 export class LifecycleService {
@@ -127,7 +158,6 @@ export class LifecycleService {
     return timedSession(this.s.metrics, protocol, f, (e) => (e instanceof SessionFailure ? e.code : 'error'));
   }
 
-
   private async audit(
     operation: LifecycleOperation,
     caller: Caller,
@@ -139,9 +169,6 @@ export class LifecycleService {
   ): Promise<void> {
     await this.s.store.audit({ actor: actor ?? caller.applicationId, action: `key.${operation}`, keyId, sessionId, result, detail }).catch(() => undefined);
   }
-
-  /** Every protocol's key state can be carried over (DKLs23: the OT setup is re-run, see renewDkls). */
-  private checkProtocol(_protocol: string): void {}
 
   /**
    * DKLs23 keys: after a Shamir refresh or reshare, every pair of the (new) player set runs a fresh
@@ -186,10 +213,10 @@ export class LifecycleService {
   // ------------------------------------------------------------------------------ refresh
 
   async refresh(caller: Caller, keyId: string): Promise<LifecycleResult> {
-    this.checkProtocol((await this.s.keys.loadKey(caller.applicationId, keyId)).row.protocol);
+    await this.s.keys.getKey(caller.applicationId, keyId); // 404 for another application's key before its lock or pending state shows
     return this.exclusive(keyId, async () => {
       const { row, share } = await this.s.keys.loadKey(caller.applicationId, keyId);
-      const sid = lifecycleSessionId('refresh', caller.applicationId, caller.requestId, keyId);
+      const sid = sessionIdFor('refresh', caller.applicationId, caller.requestId, keyId);
       const parties = [...share.parties];
       let next: KeyShare;
       try {
@@ -203,25 +230,7 @@ export class LifecycleService {
       }
       crashPoint('session-done');
       const digest = commitDigest(keyId, 'refresh', sid, keyPackageDigest(publicPackage(share)), keyPackageDigest(publicPackage(next)));
-      await this.stageAndCommit({
-        caller,
-        keyId,
-        operation: 'refresh',
-        action: 'replace',
-        sid,
-        commitSid: lifecycleSessionId('refresh-commit', caller.applicationId, caller.requestId, keyId),
-        applicationId: row.applicationId,
-        scheme: row.scheme,
-        protocol: row.protocol,
-        publicKey: row.publicKey,
-        fromVersion: row.version,
-        version: row.version + 1,
-        share: next,
-        threshold: share.threshold,
-        parties,
-        participants: parties,
-        digest,
-      });
+      await this.stageAndCommit(staged(caller, 'refresh', 'replace', sid, row, { share: next, threshold: share.threshold, parties, participants: parties, digest }));
       const epoch = keyEpoch(next).counter;
       await this.audit('refresh', caller, keyId, toHex(sid), 'ok', { epoch, version: row.version + 1 });
       return { keyId, scheme: row.scheme, threshold: `${share.threshold}-of-${parties.length}`, players: parties, publicKey: row.publicKey, protocol: row.protocol, epoch };
@@ -250,7 +259,7 @@ export class LifecycleService {
 
   private async reshareAsDealer(caller: Caller, row: KeyRow, newK: number, newParties: number[]): Promise<LifecycleResult> {
     const keyId = row.keyId;
-    const sid = lifecycleSessionId('reshare', caller.applicationId, caller.requestId, keyId);
+    const sid = sessionIdFor('reshare', caller.applicationId, caller.requestId, keyId);
     // The newcomers have no row for the key: send them its public package first (they check it
     // against the dealers' messages, and refuse a bad request as fast as the dealers do).
     const current = this.s.keys.openRow(row);
@@ -259,7 +268,6 @@ export class LifecycleService {
       const msg = encodePackage({ sessionId: toHex(sid), keyId, applicationId: row.applicationId, protocol: row.protocol, version: row.version, package: publicPackage(current) });
       for (const p of newcomers) this.s.mux.send(p, PKG, msg);
     }
-    this.checkProtocol(row.protocol);
     this.checkQuorum(row.protocol, newK, newParties.length);
     return this.exclusive(keyId, async () => {
       const { row: fresh, share } = await this.s.keys.loadKey(caller.applicationId, keyId);
@@ -269,25 +277,15 @@ export class LifecycleService {
       const participants = union(oldParties, newParties);
       const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldKey: share }, row.protocol);
       const action: PendingShareAction = result ? 'replace' : 'remove';
-      await this.stageAndCommit({
-        caller,
-        keyId,
-        operation: 'reshare',
-        action,
-        sid,
-        commitSid: lifecycleSessionId('reshare-commit', caller.applicationId, caller.requestId, keyId),
-        applicationId: row.applicationId,
-        scheme: row.scheme,
-        protocol: row.protocol,
-        publicKey: row.publicKey,
-        fromVersion: row.version,
-        version: row.version + 1,
-        share: result,
-        threshold: newK,
-        parties: newParties,
-        participants,
-        digest: commitDigest(keyId, 'reshare', sid, keyPackageDigest(pkg), reshareParamsDigest(keyPackageDigest(pkg), oldParties, newParties, newK)),
-      });
+      await this.stageAndCommit(
+        staged(caller, 'reshare', action, sid, row, {
+          share: result,
+          threshold: newK,
+          parties: newParties,
+          participants,
+          digest: commitDigest(keyId, 'reshare', sid, keyPackageDigest(pkg), reshareParamsDigest(keyPackageDigest(pkg), oldParties, newParties, newK)),
+        }),
+      );
       const epoch = nextEpoch(keyEpoch(pkg), RESHARE_PROTOCOL_ID, sid).counter;
       await this.audit('reshare', caller, keyId, toHex(sid), 'ok', { epoch, threshold: `${newK}-of-${newParties.length}`, players: newParties.join(','), removed: action === 'remove' });
       return { keyId, scheme: row.scheme, threshold: `${newK}-of-${newParties.length}`, players: newParties, publicKey: row.publicKey, protocol: row.protocol, epoch };
@@ -296,7 +294,7 @@ export class LifecycleService {
 
   private async reshareAsNewcomer(caller: Caller, keyId: string, newK: number, newParties: number[]): Promise<LifecycleResult> {
     return this.exclusive(keyId, async () => {
-      const sid = lifecycleSessionId('reshare', caller.applicationId, caller.requestId, keyId);
+      const sid = sessionIdFor('reshare', caller.applicationId, caller.requestId, keyId);
       const sidHex = toHex(sid);
       const accept = (from: number, t: TransferredPackage): boolean =>
         t.keyId === keyId && t.applicationId === caller.applicationId && t.package.parties.includes(from) && !t.package.parties.includes(this.s.player);
@@ -307,32 +305,23 @@ export class LifecycleService {
         await this.audit('reshare', caller, keyId, sidHex, api.code, {});
         throw api;
       }
-      this.checkProtocol(got.protocol);
       this.checkQuorum(got.protocol, newK, newParties.length);
       const pkg = got.package;
       const oldParties = [...pkg.parties];
       const result = await this.runReshare(caller, keyId, sid, { self: this.s.player, oldParties, newParties, newThreshold: newK, oldPackage: pkg }, got.protocol);
       if (!result) throw new ApiError(500, 'INTERNAL', 'internal error');
       const publicKey = toHex(pkg.publicKey);
-      await this.stageAndCommit({
-        caller,
-        keyId,
-        operation: 'reshare',
-        action: 'insert',
-        sid,
-        commitSid: lifecycleSessionId('reshare-commit', caller.applicationId, caller.requestId, keyId),
-        applicationId: caller.applicationId,
-        scheme: pkg.scheme,
-        protocol: got.protocol,
-        publicKey,
-        fromVersion: 0,
-        version: got.version + 1,
-        share: result,
-        threshold: newK,
-        parties: newParties,
-        participants: union(oldParties, newParties),
-        digest: commitDigest(keyId, 'reshare', sid, keyPackageDigest(pkg), reshareParamsDigest(keyPackageDigest(pkg), oldParties, newParties, newK)),
-      });
+      // A newcomer has no row: the key's fields come from the package k old players agreed on; it starts from "no share" (version 0).
+      const key = { keyId, applicationId: caller.applicationId, scheme: pkg.scheme, protocol: got.protocol, publicKey, version: got.version };
+      await this.stageAndCommit(
+        staged(caller, 'reshare', 'insert', sid, key, {
+          share: result,
+          threshold: newK,
+          parties: newParties,
+          participants: union(oldParties, newParties),
+          digest: commitDigest(keyId, 'reshare', sid, keyPackageDigest(pkg), reshareParamsDigest(keyPackageDigest(pkg), oldParties, newParties, newK)),
+        }, 0),
+      );
       const epoch = keyEpoch(result).counter;
       await this.audit('reshare', caller, keyId, sidHex, 'ok', { epoch, threshold: `${newK}-of-${newParties.length}`, players: newParties.join(','), added: true });
       return { keyId, scheme: pkg.scheme, threshold: `${newK}-of-${newParties.length}`, players: newParties, publicKey, protocol: got.protocol, epoch };

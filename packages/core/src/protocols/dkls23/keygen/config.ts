@@ -11,7 +11,7 @@ import { validateDkgParams, type DkgConfig } from '../../dkg/index.js';
 import { encodeEpoch, keyEpoch, type KeyShare } from '../../key-share.js';
 import type { DklsPeerSetup } from '../key-share.js';
 import { DKLS_KEYGEN_PROTOCOL, DKLS_MAX_PARTIES, DKLS_REFRESH_PROTOCOL, TAG } from '../params.js';
-import { nobleDklsPrimitives, type DklsPrimitives } from '../primitives.js';
+import { nobleDklsPrimitives, u16, type DklsPrimitives } from '../primitives.js';
 
 export interface DklsKeygenParams {
   /** Unique id of this run, agreed out of band before round 1 (1..64 bytes; checklist A2). */
@@ -32,8 +32,9 @@ export interface DklsOtRefreshParams {
   /** Unique id of this run (1..64 bytes). */
   readonly sessionId: Uint8Array;
   /**
-   * This party's key share. A DklsKeyShare, or a plain KeyShare of an ECDSA scheme (for example
-   * the output of a Shamir refresh or reshare) together with `previous` for the pairs not renewed.
+   * This party's key share. A DklsKeyShare (its setups with parties outside `parties` are kept),
+   * or a plain KeyShare of an ECDSA scheme (for example the output of a Shamir refresh or reshare),
+   * which has no setup to keep: then every party of the key must take part.
    */
   readonly key: KeyShare;
   /**
@@ -74,10 +75,6 @@ export function encodeParties(parties: readonly PartyId[]): Uint8Array {
   const w = new Writer();
   for (const p of parties) w.u16(p);
   return w.finish();
-}
-
-export function u16(n: number): Uint8Array {
-  return Uint8Array.of(n >>> 8, n & 0xff);
 }
 
 function checkSessionId(sid: unknown): asserts sid is Uint8Array {

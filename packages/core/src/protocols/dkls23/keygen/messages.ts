@@ -17,8 +17,7 @@ import { Reader, Writer } from '../../../engine/codec.js';
 import { equalBytes } from '../../../math/bytes.js';
 import { VSOT_MSG_A_BYTES, VSOT_MSG_B_BYTES } from '../base-ot.js';
 import { TAG } from '../params.js';
-import type { DklsPrimitives } from '../primitives.js';
-import { u16 } from './config.js';
+import { u16, type DklsPrimitives } from '../primitives.js';
 
 export const HASH_BYTES = 32;
 

@@ -7,12 +7,12 @@
 import type { PartyId } from '../../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../../engine/round.js';
 import { utf8ToBytes } from '../../../math/bytes.js';
+import { ConfirmationRound } from '../../confirmation-round.js';
 import { publicOutputHash } from '../../dkg/index.js';
 import { vsotReceiverFinish } from '../base-ot.js';
 import { makeDklsKeyShare, type DklsKeyShare, type DklsPeerSetup } from '../key-share.js';
 import { TAG } from '../params.js';
 import { keyDigest } from './config.js';
-import { KeygenRound6 } from './round6.js';
 import type { KeygenState } from './state.js';
 
 export class KeygenRound5 implements Round<DklsKeyShare> {
@@ -47,6 +47,6 @@ export class KeygenRound5 implements Round<DklsKeyShare> {
     const confirm = cfg.prims.hash(TAG.keygenConfirm, utf8ToBytes(cfg.protocol), cfg.setupId, publicHash);
     state.senders.clear();
     state.receivers.clear();
-    return { out: [{ to: 'all', payload: confirm }], next: new KeygenRound6(key, confirm, cfg.others) };
+    return { out: [{ to: 'all', payload: confirm }], next: new ConfirmationRound(6, cfg.others, confirm, key, 'key or OT setup') };
   }
 }

@@ -8,7 +8,7 @@
  *   round 3  DKG r3 confirmation; VSOT-D (receiver response)                               round3.ts
  *   round 4  VSOT-E (sender checks, opens)                                                 round4.ts
  *   round 5  VSOT receiver checks; confirmation broadcast                                  round5.ts
- *   round 6  confirmations equal → DklsKeyShare                                            round6.ts
+ *   round 6  confirmations equal → DklsKeyShare                             ../../confirmation-round.ts
  */
 import { Session } from '../../../engine/session.js';
 import type { DklsKeyShare } from '../key-share.js';

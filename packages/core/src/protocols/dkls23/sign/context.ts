@@ -3,9 +3,10 @@
  * them: h, the Lagrange coefficient, the tweaked key, the context hash every signer must agree on,
  * and the OT-extension session ids of every ordered pair (dkls23.md §C.5).
  */
+import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../../../errors.js';
-import { utf8ToBytes } from '../../../math/bytes.js';
+import { toHex, utf8ToBytes } from '../../../math/bytes.js';
 import { lagrangeAtZero } from '../../../math/polynomial.js';
 import type { GroupPoint, Suite } from '../../../suites/index.js';
 import { getSuite } from '../../../suites/index.js';
@@ -13,10 +14,9 @@ import { encodeEpoch, keyEpoch } from '../../key-share.js';
 import { defaultOtSessionGuard, type OtSessionGuard } from '../guard.js';
 import { isDklsKeyShare, type DklsKeyShare, type DklsPeerSetup } from '../key-share.js';
 import { TAG } from '../params.js';
-import { nobleDklsPrimitives, type DklsPrimitives } from '../primitives.js';
+import { nobleDklsPrimitives, u16, type DklsPrimitives } from '../primitives.js';
 import { gadgetVector } from '../rvole.js';
-import { encodeParties, u16 } from '../keygen/config.js';
-import { toHex } from '../../../math/bytes.js';
+import { encodeParties } from '../keygen/config.js';
 
 export interface DklsSignParams {
   /** Unique id of this signing run, agreed out of band (1..64 bytes, checklist A2). NEVER reuse one. */
@@ -53,12 +53,9 @@ export interface PairContext {
 export interface SignContext {
   readonly suite: Suite;
   readonly prims: DklsPrimitives;
-  readonly key: DklsKeyShare;
   readonly self: PartyId;
-  /** Ascending. */
-  readonly signers: readonly PartyId[];
+  /** The other signers, ascending. */
   readonly peers: readonly PartyId[];
-  readonly sessionId: Uint8Array;
   readonly message: Uint8Array;
   /** h = int(SHA-256(message)) mod q. */
   readonly h: bigint;
@@ -78,12 +75,6 @@ export interface SignContext {
 
 function bad(why: string): never {
   throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `invalid DKLs23 signing parameters: ${why}`);
-}
-
-function bytesToBig(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
 }
 
 /** Validate the parameters and derive the run context (called when the session starts). */
@@ -113,7 +104,7 @@ export function signContext(p: DklsSignParams): SignContext {
   if (publicKey.is0()) bad('the tweaked key is the identity');
   const publicKeyBytes = suite.encodePoint(publicKey);
   const share = suite.decodeNonZeroScalar(key.secretShare);
-  const h = bytesToBig(sha256(p.message)) % suite.order; // bits2int for 256-bit curves
+  const h = bytesToNumberBE(sha256(p.message)) % suite.order; // bits2int for 256-bit curves
   const contextHash = prims.hash(
     TAG.signContext,
     utf8ToBytes(suite.name),
@@ -143,11 +134,8 @@ export function signContext(p: DklsSignParams): SignContext {
   return {
     suite,
     prims,
-    key,
     self,
-    signers,
     peers,
-    sessionId: p.sessionId,
     message: p.message,
     h,
     tweak,

@@ -16,9 +16,8 @@ import { equalBytes } from '../../../math/bytes.js';
 import type { GroupPoint, Suite } from '../../../suites/index.js';
 import { OTE_MESSAGE_BYTES } from '../ot-extension.js';
 import { TAG } from '../params.js';
-import type { DklsPrimitives } from '../primitives.js';
 import { RVOLE_PAYLOAD_BYTES } from '../rvole.js';
-import { u16 } from '../keygen/config.js';
+import { u16, type DklsPrimitives } from '../primitives.js';
 
 export function nonceCommitment(prims: DklsPrimitives, contextHash: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
   return prims.hash(TAG.commit, contextHash, u16(i), R, salt);

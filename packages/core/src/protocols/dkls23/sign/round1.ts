@@ -22,7 +22,7 @@ import { zeroShare } from '../zero-share.js';
 import type { SignContext } from './context.js';
 import { decodeR1Broadcast, decodeR1Direct, encodeR1Broadcast, encodeR2Broadcast, encodeR2Direct, nonceCommitment } from './messages.js';
 import { DklsSignRound2 } from './round2.js';
-import type { SignState } from './state.js';
+import { eraseSignState, type SignState } from './state.js';
 import type { EcdsaSignature } from '../signature.js';
 
 export function startSign(ctx: SignContext): ProtocolStart<EcdsaSignature> {
@@ -125,5 +125,10 @@ export class DklsSignRound1 implements Round<EcdsaSignature> {
       out.push({ to: j, payload: encodeR2Direct(gu, gv, suite.encodeScalar(psi), res.payload) });
     }
     return { out, next: new DklsSignRound2(state) };
+  }
+
+  /** Session ended in this round (abort): erase r_i, φ_i, sk_i, the OT-extension columns. */
+  dispose(): void {
+    eraseSignState(this.state);
   }
 }

@@ -12,10 +12,12 @@
  * - Γ checks per j: χ_ij·R_j = Γ^u_ji + d^u_ij·G and χ_ij·pk_j = Γ^v_ji + d^v_ij·G, verified as one
  *   equation with a fresh random 128-bit coefficient e (soundness error 2^-128):
  *   χ_ij·(R_j + e·pk_j) = Γ^u_ji + e·Γ^v_ji + (d^u_ij + e·d^v_ij)·G   (DKLS_GAMMA_CHECK_FAILED, culprit j, ban)
- * - Σ_{j∈S} pk_j = PK + ε·G (DKLS_PUBLIC_KEY_MISMATCH, no culprit, no ban); R = Σ R_j ≠ O, r = x(R) mod q ≠ 0.
+ * - Σ_{j∈S} pk_j = PK + ε·G (DKLS_PUBLIC_KEY_MISMATCH, no culprit, no ban); R = Σ R_j ≠ O, r = x(R) ≠ 0,
+ *   x(R) < q (else the recovery id would be 2/3; INVALID_SIGNATURE before anything is sent).
  * - u_i = r_i·(φ_i + Σ ψ_ji) + Σ (c^u_ij + d^u_ij), v_i = sk_i·(φ_i + Σ ψ_ji) + Σ (c^v_ij + d^v_ij),
  *   w_i = h·φ_i + r·v_i; broadcast (u_i, w_i).
  */
+import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../../engine/round.js';
 import { equalBytes, randomBytes } from '../../../math/bytes.js';
@@ -24,12 +26,6 @@ import type { EcdsaSignature } from '../signature.js';
 import { decodeR2Broadcast, decodeR2Direct, encodeR3Broadcast, nonceCommitment } from './messages.js';
 import { DklsSignRound3 } from './round3.js';
 import { eraseSignState, type SignState } from './state.js';
-
-function bytesToBig(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
 
 export class DklsSignRound2 implements Round<EcdsaSignature> {
   readonly number = 2;
@@ -77,7 +73,7 @@ export class DklsSignRound2 implements Round<EcdsaSignature> {
         const d = state.d.get(j)!;
         const chi = state.bob.get(j)!.chi;
         let e = 0n;
-        while (e === 0n) e = bytesToBig(randomBytes(16));
+        while (e === 0n) e = bytesToNumberBE(randomBytes(16));
         const lhsBase = b.R.add(b.pk.multiplyUnsafe(e));
         const lhs = chi === 0n ? suite.ZERO : lhsBase.multiply(chi);
         const dd = (d.u + e * d.v) % q;
@@ -94,7 +90,9 @@ export class DklsSignRound2 implements Round<EcdsaSignature> {
       if (!pkSum.equals(ctx.publicKey)) throw new ProtocolError(ErrorCode.DKLS_PUBLIC_KEY_MISMATCH, 'the signers\u2019 public key shares do not add up to the public key');
       if (R.is0()) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'joint nonce is the identity');
       const Rc = R.toBytes(true);
-      const r = bytesToBig(Rc.subarray(1)) % q;
+      // x(R) ≥ q would need recovery id 2/3 (probability ~2^-128): refuse before sending anything.
+      const r = bytesToNumberBE(Rc.subarray(1));
+      if (r >= q) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'x(R) ≥ q: recovery id not representable');
       if (r === 0n) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'r = 0');
       let psiSum = state.phi;
       let cu = 0n;
@@ -108,9 +106,14 @@ export class DklsSignRound2 implements Round<EcdsaSignature> {
       const u = (state.r * psiSum + cu) % q;
       const v = (state.sk * psiSum + cv) % q;
       const w = (ctx.h * state.phi + r * v) % q;
-      return { out: [{ to: 'all', payload: encodeR3Broadcast(suite, u, w) }], next: new DklsSignRound3(ctx, R, Rc, r, u, w) };
+      return { out: [{ to: 'all', payload: encodeR3Broadcast(suite, u, w) }], next: new DklsSignRound3(ctx, r, Rc[0] === 0x03 ? 1 : 0, u, w) };
     } finally {
       eraseSignState(state);
     }
+  }
+
+  /** Session ended in this round (abort before finalize): erase the secret state. */
+  dispose(): void {
+    eraseSignState(this.state);
   }
 }

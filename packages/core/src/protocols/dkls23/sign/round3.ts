@@ -6,7 +6,6 @@
  */
 import { ErrorCode, ProtocolError, type PartyId } from '../../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../../engine/round.js';
-import type { GroupPoint } from '../../../suites/index.js';
 import { ecdsaDer, type EcdsaSignature } from '../signature.js';
 import type { SignContext } from './context.js';
 import { decodeR3Broadcast } from './messages.js';
@@ -18,11 +17,14 @@ export class DklsSignRound3 implements Round<EcdsaSignature> {
   private u: bigint;
   private w: bigint;
 
+  /**
+   * @param r x(R), already checked 0 < x(R) < q in round 2.
+   * @param yOdd parity of y(R) (the recovery id before low-s normalisation).
+   */
   constructor(
     private readonly ctx: SignContext,
-    private readonly R: GroupPoint,
-    private readonly Rc: Uint8Array,
     private readonly r: bigint,
+    private readonly yOdd: 0 | 1,
     u: bigint,
     w: bigint,
   ) {
@@ -48,21 +50,16 @@ export class DklsSignRound3 implements Round<EcdsaSignature> {
     if (this.u === 0n) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'u = 0');
     let s = (this.w * suite.Fn.inv(this.u)) % q;
     if (s === 0n) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 's = 0');
-    let parity = this.Rc[0] === 0x03 ? 1 : 0;
+    let parity: number = this.yOdd;
     if (s > q >> 1n) {
       s = q - s;
       parity ^= 1; // §B.5: negating s corresponds to −R
     }
-    // x(R) ≥ q would need recovery id 2/3 (probability ~2^-128): refuse rather than mislabel.
-    let xR = 0n;
-    for (const b of this.Rc.subarray(1)) xR = (xR << 8n) | BigInt(b);
-    if (xR >= q) throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'x(R) ≥ q: recovery id not representable');
     const signature = new Uint8Array(64);
     signature.set(suite.encodeScalar(this.r), 0);
     signature.set(suite.encodeScalar(s), 32);
     if (!suite.verify(signature, this.ctx.message, this.ctx.publicKeyBytes))
       throw new ProtocolError(ErrorCode.INVALID_SIGNATURE, 'the combined signature does not verify');
-    void this.R;
     return { out: [], result: { signature, der: ecdsaDer(signature), recoveryId: parity as 0 | 1, publicKey: this.ctx.publicKeyBytes.slice() } };
   }
 }
