@@ -22,6 +22,13 @@ describe('honest-majority ECDSA in the cluster', () => {
     await tc?.stop();
   });
 
+  /** A node's `tsm_presignatures_total{use="pool"}` (signatures it made from its pool since it started). */
+  const pooled = async (player: number): Promise<number> => {
+    const m = await (await fetch(`${tc.cluster.nodes[player - 1]!.apiUrl}/metrics`)).text();
+    const line = m.split('\n').find((l) => l.startsWith('tsm_presignatures_total{use="pool"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
   for (const scheme of ['ecdsa-secp256k1', 'ecdsa-p256'] as const) {
     it(`${scheme}: presign, sign from the pool and with an empty pool; OpenSSL verifies r‖s and DER`, async () => {
       const c = tc.client();
@@ -35,6 +42,7 @@ describe('honest-majority ECDSA in the cluster', () => {
       const filled = await c.presign({ keyId: key.keyId, count: 5 });
       assert.ok(filled.pool >= 5);
       const before = Math.min(...(await c.presignaturePool(key.keyId)).map((p) => p.pool));
+      const pooledBefore = await Promise.all([1, 2, 3].map(pooled));
       const m1 = enc.encode(`pooled ${scheme}`);
       const s1 = await c.sign({ keyId: key.keyId, message: m1 });
       assert.ok(opensslVerifyEcdsa(scheme, key.publicKey, m1, s1.signature, s1.der));
@@ -46,8 +54,9 @@ describe('honest-majority ECDSA in the cluster', () => {
       }
       const after = await c.presignaturePool(key.keyId);
       assert.deepEqual(after.map((p) => p.player), [1, 2, 3], 'every node reports its pool level');
-      assert.ok(after.every((p) => Number.isInteger(p.pool) && p.pool >= 0));
       assert.ok(before >= 5);
+      const pooledAfter = await Promise.all([1, 2, 3].map(pooled));
+      assert.deepEqual(pooledAfter.map((n, i) => n - pooledBefore[i]!), [1, 1, 1], 'every node signed from its pool (no presign-then-sign fallback)');
       const show = await tc.cli(['keys', 'show', key.keyId, '--json']);
       assert.equal(show.code, 0, show.stderr);
       const shown = JSON.parse(show.stdout) as { protocol: string; presignatures: Record<string, number> };
@@ -61,6 +70,13 @@ describe('honest-majority ECDSA in the cluster', () => {
     const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
     assert.equal(key.protocol, 'honest-majority');
     await assert.rejects(c.sign({ keyId: key.keyId, message: enc.encode('x'), players: [1, 2] }), (e: unknown) => e instanceof TsmError && e.code === 'INVALID_ARGUMENT');
+    // The SDK refuses that before sending; the node enforces the rule on its own (raw request).
+    const raw = signRequest(tc.admin, { method: 'POST', path: `/v1/keys/${key.keyId}/sign`, body: JSON.stringify({ message: '00', players: [1, 2] }) });
+    const refused = await fetch(`${tc.cluster.nodes[0]!.apiUrl}/v1/keys/${key.keyId}/sign`, { method: 'POST', headers: { ...raw.headers, 'content-type': 'application/json' }, body: Buffer.from(raw.body) });
+    assert.equal(refused.status, 400);
+    const err = ((await refused.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, 'INVALID_PLAYERS');
+    assert.match(err.message, /exactly 3 players \(2k−1\), got 2/);
     const bad = await tc.cli(['keys', 'create', '--scheme', 'ecdsa-secp256k1', '--threshold', '3-of-3', '--protocol', 'honest-majority', '--json']);
     assert.notEqual(bad.code, 0);
     assert.equal((JSON.parse(bad.stderr) as { error: { code: string } }).error.code, 'INVALID_THRESHOLD');
@@ -92,13 +108,6 @@ describe('honest-majority ECDSA in the cluster', () => {
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'INVALID_DERIVATION_PATH');
   });
-
-  /** A node's `tsm_presignatures_total{use="pool"}` (signatures it made from its pool since it started). */
-  const pooled = async (player: number): Promise<number> => {
-    const m = await (await fetch(`${tc.cluster.nodes[player - 1]!.apiUrl}/metrics`)).text();
-    const line = m.split('\n').find((l) => l.startsWith('tsm_presignatures_total{use="pool"}'));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
 
   /** Sign one at a time until the leader (player 1) signs from its pool again; returns how many it took. */
   const signsUntilPooled = async (keyId: string, publicKey: string, max: number, tag: string): Promise<number> => {
