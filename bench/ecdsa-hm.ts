@@ -13,7 +13,7 @@
  *   the timing; secp256k1 only (the package has no P-256).
  * Every OpenTSM row is measured with both curve back-ends (protocols/ecdsa-hm/arithmetic.ts):
  * `opentsm (noble)` — pure TypeScript, what browsers run — and `opentsm (server)` — the node's
- * back-end, libsecp256k1 (WASM) for secp256k1 and OpenSSL for P-256.
+ * back-end, libsecp256k1 (native addon) for secp256k1 and OpenSSL for P-256.
  * Keys come from our DKG (runDkgLocally) and are made once per configuration.
  *
  * Columns: median_ms / p99_ms are wall-clock times per operation (bench/lib.ts convention);

@@ -2,10 +2,10 @@
  * A fast elliptic-curve back-end for honest-majority ECDSA on a server (the `arithmetic` option of
  * createPresignSession / createEcdsaSignSession; interface in protocols/ecdsa-hm/arithmetic.ts).
  *
- * - secp256k1: libsecp256k1 (Bitcoin Core's library) compiled to WASM, from `tiny-secp256k1`
- *   (bitcoinjs). Secret multiplications use its constant-time paths: `pointFromScalar` is
- *   secp256k1_ec_pubkey_create (ecmult_gen), `pointMultiply` is secp256k1_ec_pubkey_tweak_mul
- *   (ecmult_const). Verification is secp256k1_ecdsa_verify with strict (low-s) parsing.
+ * - secp256k1: libsecp256k1 (Bitcoin Core's library), native addon or WASM (./secp256k1.ts).
+ *   Secret multiplications use its constant-time paths: secp256k1_ec_pubkey_create (ecmult_gen)
+ *   and secp256k1_ec_pubkey_tweak_mul (ecmult_const). Verification is secp256k1_ecdsa_verify
+ *   (low s only).
  * - P-256: OpenSSL (node:crypto). k·G is an EC key generation from k; k·P uses ECDH, which yields
  *   only x(k·P): y is recovered from the curve equation and its sign fixed with a second ECDH,
  *   x(k·(P + G)) = x(k·P + k·G), which holds for exactly one of ±y (the other would need
@@ -17,10 +17,10 @@
  * player on this back-end and one on noble interoperate. Measured gains: bench group ecdsa-hm.
  */
 import { createECDH, verify as osslVerify } from 'node:crypto';
-import * as tiny from 'tiny-secp256k1';
 import { nobleEcdsaHmArithmetic, type EcdsaHmArithmetic } from '../protocols/ecdsa-hm/arithmetic.js';
 import { bigintToBytes, bytesToBigint, mulOneTimeSecret, type EcdsaCurve, type Point } from '../protocols/ecdsa-hm/curve.js';
 import { p256PublicKey } from './p256-key.js';
+import { secp256k1Ops } from './secp256k1.js';
 
 /** A point from trusted 65-byte SEC1 uncompressed output of the back-end library. */
 function fromUncompressed(c: EcdsaCurve, b: Uint8Array): Point {
@@ -31,14 +31,13 @@ function fromUncompressed(c: EcdsaCurve, b: Uint8Array): Point {
 const scalar = (k: bigint): Uint8Array => bigintToBytes(k, 32);
 
 // ---------------------------------------------------------------------------------------------
-// secp256k1: libsecp256k1 (WASM).
+// secp256k1: libsecp256k1 (native addon, else WASM).
 
 function k1Mul(c: EcdsaCurve, P: Point | undefined, k: bigint): Point {
   if (k === 0n || (P !== undefined && P.is0())) return c.Point.ZERO;
   const kb = scalar(k);
   try {
-    const out = P === undefined ? tiny.pointFromScalar(kb, false) : tiny.pointMultiply(P.toBytes(false), kb, false);
-    return out === null ? c.Point.ZERO : fromUncompressed(c, out);
+    return fromUncompressed(c, P === undefined ? secp256k1Ops.mulBase(kb) : secp256k1Ops.mul(P.toBytes(false), kb));
   } finally {
     kb.fill(0);
   }
@@ -91,9 +90,9 @@ function p256Mul(c: EcdsaCurve, P: Point, k: bigint): Point {
 
 // ---------------------------------------------------------------------------------------------
 
-/** libsecp256k1 (WASM) for ecdsa-secp256k1, OpenSSL for ecdsa-p256. */
+/** libsecp256k1 (native addon, else WASM) for ecdsa-secp256k1, OpenSSL for ecdsa-p256. */
 export const nodeEcdsaHmArithmetic: EcdsaHmArithmetic = {
-  name: 'libsecp256k1 (wasm) + OpenSSL',
+  name: `${secp256k1Ops.name} + OpenSSL`,
   mulBaseSecret: (c, k) => (c.scheme === 'ecdsa-secp256k1' ? k1Mul(c, undefined, k) : p256MulBase(c, k)),
   mulSecret: (c, P, k) => (c.scheme === 'ecdsa-secp256k1' ? k1Mul(c, P, k) : p256Mul(c, P, k)),
   mulBase: (c, k) => (c.scheme === 'ecdsa-secp256k1' ? k1Mul(c, undefined, k) : p256MulBase(c, k)),
@@ -104,11 +103,7 @@ export const nodeEcdsaHmArithmetic: EcdsaHmArithmetic = {
       const sig = new Uint8Array(64);
       sig.set(scalar(v.r), 0);
       sig.set(scalar(v.s), 32);
-      try {
-        return tiny.verify(scalar(v.h), v.publicKey, sig, true);
-      } catch {
-        return false;
-      }
+      return secp256k1Ops.verify(scalar(v.h), v.publicKey, sig);
     }
     if (c.scheme === 'ecdsa-p256') {
       try {

@@ -1,6 +1,6 @@
 /**
  * Verification of finished signatures on a server or SDK running on Node: OpenSSL for Ed25519 and
- * P-256, libsecp256k1 (WASM, tiny-secp256k1) for secp256k1 ECDSA — 5–20× faster than the pure-JS
+ * P-256, libsecp256k1 (native addon, else WASM: ./secp256k1.ts) for secp256k1 ECDSA — 5–20× faster than the pure-JS
  * verifiers of the suites. Same acceptance rules as `getSuite(scheme).verify` for every
  * signature our protocols output (test/signature-verify.test.ts compares the two, also on
  * tampered signatures): low s for ECDSA, canonical S < L for Ed25519 (OpenSSL checks it).
@@ -10,8 +10,8 @@
 import { createPublicKey, verify as osslVerify, type KeyObject } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import * as tiny from 'tiny-secp256k1';
 import { p256PublicKey } from './p256-key.js';
+import { secp256k1Ops } from './secp256k1.js';
 
 /** SPKI DER prefix of an Ed25519 key (the 32-byte key follows). */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -50,7 +50,7 @@ export function nodeVerifySignature(scheme: string, signature: Uint8Array, messa
       return osslVerify(null, message, ed25519PublicKey(publicKey), signature);
     }
     if (publicKey.length !== 33) return false;
-    if (scheme === 'ecdsa-secp256k1') return tiny.verify(sha256(message), publicKey, signature, true);
+    if (scheme === 'ecdsa-secp256k1') return secp256k1Ops.verify(sha256(message), publicKey, signature);
     if (highS(signature)) return false;
     return osslVerify('sha256', message, { key: p256PublicKey(publicKey), dsaEncoding: 'ieee-p1363' }, signature);
   } catch {
