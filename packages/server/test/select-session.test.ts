@@ -1,5 +1,5 @@
 /**
- * Presignature selection (src/node/select-session.ts) on the in-memory network: the leader's
+ * Presignature pool comparison (src/node/select-session.ts, the leader's pool resync) on the in-memory network: the leader's
  * first proposal that every follower holds is chosen by everyone; none → undefined; concurrent
  * requests reaching the followers in different orders still get distinct ids (the leader's
  * reservations decide); malformed lists abort with MALFORMED_MESSAGE naming the sender; a

@@ -1,20 +1,16 @@
 /**
- * Presignature selection: before an honest-majority ECDSA signature, the 2t+1 players agree on
- * which stored presignature to use. The set's leader (its lowest player) proposes a few ids it
- * holds and has reserved for this request — it never proposes one id to two requests at once —
- * and every other player lists the ids it holds that no other in-flight request of its own has
- * chosen. The agreed id is the leader's first proposal that every player listed; none →
- * `undefined` (the caller falls back to presign-then-sign). Leader-proposed ids keep concurrent
- * requests apart even when they reach the nodes in different orders (each node sees its own
- * order; only the leader's matters). A lying leader can at worst make players choose different
- * ids (the signing context then differs and the run aborts) or one already chosen (the atomic
- * take refuses it): a presignature is still used at most once.
+ * Presignature pool comparison between the players of an honest-majority ECDSA set (used by the
+ * leader's pool resync, hm-service.ts; signing itself uses batch proposals, sign-batch.ts). The
+ * set's leader (its lowest player) proposes ids it holds and every other player lists the ids it
+ * holds. The agreed id is the leader's first proposal that every player listed; none →
+ * `undefined`. A lying leader can at worst make players choose different ids; nothing is taken
+ * or signed here.
  *
  * The leader also learns which of its proposals some player does not hold (`onUnheld`): such a
  * presignature can never be used (a player lost its pool, e.g. at a restart), so the leader may
  * delete it and let the pool refill. Reported only when every other list is complete (shorter
- * than {@link MAX_SELECT_IDS}), so an id missing from a list is really missing there — or
- * promised to another request there, which only ids the leader itself has chosen can be.
+ * than {@link MAX_SELECT_IDS}), so an id missing from a list is really missing there — or was
+ * just taken there for a batch, which deletes it everywhere anyway.
  *
  * One broadcast round on the core engine (sender, session and duplicate checks included; the
  * ids are public — they are hashes of the presigning session id and index).

@@ -21,7 +21,7 @@ import {
   mapBackupRecipient,
   mapExportPolicy,
 } from './backup-policy.js';
-import type { BackupRecipientRecord, ExportPolicyRecord, NewBackupRecipient, NewExportPolicy } from './types.js';
+import type { BackupRecipientRecord, ExportPolicyRecord, NewBackupRecipient, NewExportPolicy, TakenPresignatureRow } from './types.js';
 import {
   auditParams,
   checkAuditRow,
@@ -37,6 +37,8 @@ import {
   toBuffer,
   toPgPlaceholders,
   type RawRow,
+  checkPresignatureIds,
+  mapTakenPresignature,
 } from './sql.js';
 import type {
   ApplicationRecord,
@@ -334,9 +336,17 @@ export class PostgresStore implements ShareStore {
     });
   }
 
-  async takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined> {
-    const row = (await this.#rows(SQL.takePresignature, [checkId(presigId, 'presigId'), checkId(keyId, 'keyId')]))[0];
-    return row === undefined ? undefined : { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
+  async takePresignatures(keyId: string, presigIds: readonly string[]): Promise<Map<string, TakenPresignatureRow>> {
+    const ids = checkPresignatureIds(keyId, presigIds);
+    const out = new Map<string, TakenPresignatureRow>();
+    if (ids.length === 0) return out;
+    return this.#transaction(async (c) => {
+      for (const id of ids) {
+        const row = (await this.#query(SQL.takePresignature, [id, keyId], c)).rows[0];
+        if (row !== undefined) out.set(id, mapTakenPresignature(row));
+      }
+      return out;
+    });
   }
 
   async listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]> {

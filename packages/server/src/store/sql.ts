@@ -9,8 +9,8 @@
  * index with keyset pagination, so cost does not grow with the number of stored keys.
  */
 import { StoreError, StoreErrorCode } from './errors.js';
-import type { ApplicationRecord, AuditRow, KeyInfo, KeyRecord, KeyStatus, PendingShareRecord } from './types.js';
-import { parseParties } from './validate.js';
+import type { ApplicationRecord, AuditRow, KeyInfo, KeyRecord, KeyStatus, PendingShareRecord, TakenPresignatureRow } from './types.js';
+import { checkId, parseParties } from './validate.js';
 
 const APP_COLS = 'application_id, name, algorithm, public_key, role, enabled, created_at';
 const INFO_COLS = 'key_id, application_id, scheme, threshold, parties, public_key, status, version, created_at, updated_at, protocol';
@@ -196,6 +196,21 @@ export function mapKeyInfo(row: RawRow): KeyInfo {
 
 export function mapKeyRecord(row: RawRow): KeyRecord {
   return { ...mapKeyInfo(row), sealedShare: bytesOrNull(row, 'sealed_share') };
+}
+
+/** A row returned by SQL.takePresignature. */
+export function mapTakenPresignature(row: RawRow): TakenPresignatureRow {
+  return { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
+}
+
+/** Most ids one takePresignatures call accepts. */
+export const MAX_TAKE_IDS = 256;
+
+/** Validated (keyId, distinct ids) of a takePresignatures call. */
+export function checkPresignatureIds(keyId: string, presigIds: readonly string[]): string[] {
+  checkId(keyId, 'keyId');
+  if (!Array.isArray(presigIds) || presigIds.length > MAX_TAKE_IDS) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, `at most ${MAX_TAKE_IDS} presignature ids at once`);
+  return [...new Set(presigIds.map((id) => checkId(id, 'presigId')))];
 }
 
 export function mapPendingShare(row: RawRow): PendingShareRecord {

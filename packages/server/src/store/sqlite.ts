@@ -28,7 +28,7 @@ import {
   mapBackupRecipient,
   mapExportPolicy,
 } from './backup-policy.js';
-import type { BackupRecipientRecord, ExportPolicyRecord, NewBackupRecipient, NewExportPolicy } from './types.js';
+import type { BackupRecipientRecord, ExportPolicyRecord, NewBackupRecipient, NewExportPolicy, TakenPresignatureRow } from './types.js';
 import {
   auditParams,
   checkAuditRow,
@@ -43,6 +43,8 @@ import {
   SQL,
   toBuffer,
   type RawRow,
+  checkPresignatureIds,
+  mapTakenPresignature,
 } from './sql.js';
 import type {
   ApplicationRecord,
@@ -357,13 +359,20 @@ export class SqliteStore implements ShareStore {
     );
   }
 
-  takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined> {
+  takePresignatures(keyId: string, presigIds: readonly string[]): Promise<Map<string, TakenPresignatureRow>> {
     // Committed before the caller releases anything: it survives a process crash (WAL). A power
     // cut could lose it from the page cache, but then the stop was unclean and the node discards
     // the whole pool at its next start (`uncleanStart`), so a presignature never comes back.
     return this.#run(() => {
-      const row = this.#get(SQL.takePresignature, checkId(presigId, 'presigId'), checkId(keyId, 'keyId'));
-      return row === undefined ? undefined : { sealed: new Uint8Array(row.sealed as Buffer), keyVersion: num(row, 'key_version'), players: String(row.players) };
+      const ids = checkPresignatureIds(keyId, presigIds);
+      return this.db.transaction(() => {
+        const out = new Map<string, TakenPresignatureRow>();
+        for (const id of ids) {
+          const row = this.#get(SQL.takePresignature, id, keyId);
+          if (row !== undefined) out.set(id, mapTakenPresignature(row));
+        }
+        return out;
+      })();
     });
   }
 

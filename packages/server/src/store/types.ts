@@ -325,10 +325,11 @@ export interface ShareStore {
    */
   putPresignatures(keyId: string, keyVersion: number, players: string, items: readonly { presigId: string; sealed: Uint8Array }[]): Promise<number>;
   /**
-   * Atomically delete and return one presignature (single use: the caller releases its signature
-   * share only after this committed). `undefined` if it does not exist (already used).
+   * Atomically delete and return the listed presignatures of a key, in one transaction (single
+   * use: the caller releases signature shares only after this committed). Ids that do not exist
+   * (already used, never held, another key's) are absent from the result. At most 256 ids.
    */
-  takePresignature(keyId: string, presigId: string): Promise<{ sealed: Uint8Array; keyVersion: number; players: string } | undefined>;
+  takePresignatures(keyId: string, presigIds: readonly string[]): Promise<Map<string, TakenPresignatureRow>>;
   /** The oldest presignature ids of a key for a player set. */
   listPresignatureIds(keyId: string, players: string, limit: number): Promise<string[]>;
   countPresignatures(keyId: string, players: string): Promise<number>;
@@ -426,4 +427,12 @@ export interface ShareStore {
 
   /** Closes the database (pool). Further calls reject with `CLOSED`. Idempotent. */
   close(): Promise<void>;
+}
+
+/** A presignature deleted from the store by {@link ShareStore.takePresignatures}. */
+export interface TakenPresignatureRow {
+  readonly sealed: Uint8Array;
+  readonly keyVersion: number;
+  /** Its player set (sorted, comma-separated). */
+  readonly players: string;
 }

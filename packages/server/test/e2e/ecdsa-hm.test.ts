@@ -1,12 +1,15 @@
 /**
  * End-to-end: honest-majority ECDSA in a real 3-node cluster — presignature pool, signing
  * (verified by OpenSSL and noble), fallback to presign-then-sign, quorum rules, derivation,
- * pool resync after a follower or leader restart, and a crash test: kill -9 a node while 200
- * signatures are in flight.
+ * batching of concurrent requests (and a request that differs between nodes, or reaches only
+ * some of them, failing alone), pool resync after a follower or leader restart, and a crash
+ * test: kill -9 a node while 200 signatures are in flight.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { signRequest, TsmError } from '@opentsm/client';
 import { startCluster, type TestCluster } from './harness.js';
 import { opensslVerifyEcdsa } from './verifiers.js';
@@ -107,6 +110,63 @@ describe('honest-majority ECDSA in the cluster', () => {
     const r = await fetch(`${tc.cluster.nodes[0]!.apiUrl}/v1/keys/${key.keyId}/sign`, { method: 'POST', headers: { ...hardened.headers, 'content-type': 'application/json' }, body: Buffer.from(hardened.body) });
     assert.equal(r.status, 400);
     assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'INVALID_DERIVATION_PATH');
+  });
+
+  /** POST the same signed request (or one per node) to the given nodes; resolves to each node's status and JSON body. */
+  const rawSign = async (keyId: string, bodies: Record<number, string>, requestId: string) =>
+    Promise.all(
+      Object.entries(bodies).map(async ([player, body]) => {
+        const signed = signRequest(tc.admin, { method: 'POST', path: `/v1/keys/${keyId}/sign`, body, requestId });
+        const r = await fetch(`${tc.cluster.nodes[Number(player) - 1]!.apiUrl}/v1/keys/${keyId}/sign`, {
+          method: 'POST',
+          headers: { ...signed.headers, 'content-type': 'application/json' },
+          body: Buffer.from(signed.body),
+        });
+        return { player: Number(player), status: r.status, json: (await r.json()) as { signature?: string; der?: string; error?: { code: string; message: string } } };
+      }),
+    );
+
+  it('concurrent requests of one key are signed in batches: every signature verifies, nonces are distinct, the audit names the batch', async () => {
+    const c = tc.client({ timeoutMs: 15_000 });
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
+    await c.presign({ keyId: key.keyId, count: 40 });
+    const messages = Array.from({ length: 30 }, (_, i) => enc.encode(`batched ${i}`));
+    const sigs = await Promise.all(messages.map((message, i) => c.sign({ keyId: key.keyId, message, ...(i % 3 === 0 ? { path: `m/${i}` } : {}) })));
+    sigs.forEach((s, i) => assert.ok(opensslVerifyEcdsa('ecdsa-secp256k1', s.publicKey, messages[i]!, s.signature, s.der), `signature ${i}`));
+    assert.equal(new Set(sigs.map((s) => s.signature.slice(0, 64))).size, sigs.length, 'distinct nonces');
+    for (const n of tc.cluster.nodes) {
+      const db = new Database(join(tc.dir, `node-${n.player}.db`), { readonly: true });
+      const rows = db.prepare(`SELECT detail FROM audit_log WHERE action = 'key.sign' AND key_id = ? AND result = 'ok'`).all(key.keyId) as { detail: string }[];
+      db.close();
+      assert.equal(rows.length, 30, `node ${n.player}: one audit entry per signature`);
+      const batches = new Set(rows.map((r) => (JSON.parse(r.detail) as { batch: string }).batch));
+      assert.ok(batches.size < 30, `node ${n.player}: 30 concurrent requests were signed in ${batches.size} batches`);
+    }
+  });
+
+  it('a request whose message differs between nodes fails on every node with REQUEST_MISMATCH; one that reaches only some nodes fails with QUORUM_UNAVAILABLE', async () => {
+    const c = tc.client({ timeoutMs: 15_000 });
+    const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
+    await c.presign({ keyId: key.keyId, count: 16 });
+    const body = (m: string) => JSON.stringify({ message: Buffer.from(m).toString('hex') });
+    const split = await rawSign(key.keyId, { 1: body('pay alice'), 2: body('pay alice'), 3: body('pay mallory') }, `split-${Date.now()}`);
+    for (const a of split) {
+      assert.equal(a.status, 409, `node ${a.player}`);
+      assert.equal(a.json.error?.code, 'REQUEST_MISMATCH');
+      assert.equal(a.json.signature, undefined);
+    }
+    const partial = await rawSign(key.keyId, { 1: body('only two'), 2: body('only two') }, `partial-${Date.now()}`);
+    for (const a of partial) {
+      assert.equal(a.status, 503, `node ${a.player}`);
+      assert.equal(a.json.error?.code, 'QUORUM_UNAVAILABLE');
+      assert.match(a.json.error?.message ?? '', /did not receive this request/);
+    }
+    // The key still signs, from its pool.
+    const before = await pooled(1);
+    const m = enc.encode('after the refused ones');
+    const s = await c.sign({ keyId: key.keyId, message: m });
+    assert.ok(opensslVerifyEcdsa('ecdsa-secp256k1', key.publicKey, m, s.signature, s.der));
+    assert.ok((await pooled(1)) > before, 'signed from the pool');
   });
 
   /** Sign one at a time until the leader (player 1) signs from its pool again; returns how many it took. */

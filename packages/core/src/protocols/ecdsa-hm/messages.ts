@@ -3,7 +3,8 @@
  * engine/codec.ts, which carries protocol id, session id, round, authenticated sender and the
  * echo of the previous round's broadcasts). Fixed lengths; Ns = 32 (scalar, big-endian, < q),
  * Ne = 65 (SEC1 uncompressed point 04 ‖ x ‖ y, canonical, on the curve — uncompressed so that
- * receivers need no square root, curve.ts `decodeWirePoint`). B = batch size (`count`).
+ * receivers need no square root, curve.ts `decodeWirePoint`). B = presigning batch size
+ * (`count`); m = number of items of a signing run (1 for `createEcdsaSignSession`).
  *
  * ecdsa-hm-presign/v1
  *   round 1, direct j → i (dealing, RandSS / ZeroSS shares f_j(i)):
@@ -12,7 +13,7 @@
  *   round 3, broadcast:  B × ( W_i )                                         65·B bytes
  * ecdsa-hm-sign/v2
  *   round 1, broadcast:  context hash (32) ‖ ρ_i (32 fresh random bytes)     64 bytes
- *   round 2, broadcast:  s_i                                                 32 bytes
+ *   round 2, broadcast:  m × ( s_i )   (item order)                          32·m bytes
  *
  * Every decoder rejects a wrong length (MALFORMED_MESSAGE), scalars ≥ q (INVALID_SCALAR,
  * checklist B3) and invalid points (INVALID_POINT, C1); the session blames the sender.
@@ -104,17 +105,22 @@ export function decodeSignContext(payload: Uint8Array, contextHash: Uint8Array):
   const ctx = r.fixed(CONTEXT_HASH_LENGTH);
   const rho = r.fixed(RANDOMNESS_LENGTH).slice();
   r.end();
-  if (!equalBytes(ctx, contextHash)) throw contextMismatch('signing request (message hash, tweak, player set, presignature, key or session differ)');
+  if (!equalBytes(ctx, contextHash)) throw contextMismatch('signing request (message hash, tweak, player set, presignature, batch items, key or session differ)');
   return rho;
 }
 
-export function encodeSignatureShare(s: bigint): Uint8Array {
-  return bigintToBytes(s);
+/** The m signature shares s_i of a run, in item order (m × 32 bytes; 32 bytes for one item). */
+export function encodeSignatureShares(shares: readonly bigint[]): Uint8Array {
+  const w = new Writer();
+  scalars(w, ...shares);
+  return w.finish();
 }
 
-export function decodeSignatureShare(c: EcdsaCurve, payload: Uint8Array): bigint {
+/** Exactly `count` canonical scalars (MALFORMED_MESSAGE for another length, INVALID_SCALAR for s ≥ q). */
+export function decodeSignatureShares(c: EcdsaCurve, payload: Uint8Array, count: number): bigint[] {
   const r = new Reader(payload);
-  const s = c.suite.decodeScalar(r.fixed(32));
+  const out: bigint[] = [];
+  for (let i = 0; i < count; i++) out.push(c.suite.decodeScalar(r.fixed(32)));
   r.end();
-  return s;
+  return out;
 }

@@ -6,43 +6,42 @@
  * pool of a (key, player set) is refilled in the background by its leader (the lowest player of
  * the set), who asks the others over the peer channel to join a presigning session.
  *
- * Signing: the players first agree on one presignature id they all hold (select session); each
- * node then DELETES its presignature share in a durable transaction — before any signature share
- * leaves the node — and only then runs the signing session. An empty pool (or no common id) falls
- * back to presign-then-sign. A presignature is never restored: a failed or aborted signature
- * burns it.
+ * Signing (hm-signer.ts): concurrent requests of one (key, player set) are signed in batches led
+ * by the set's leader; every node deletes the presignatures proposed to a batch in a durable
+ * transaction — before any signature share leaves the node — and only then signs. An empty pool
+ * falls back to presign-then-sign. A presignature is never restored: a failed or aborted
+ * signature burns it.
  *
- * Resync after a restart (every node purges its pool at start): the leader deletes its proposals
- * that a follower reports it does not hold (select-session.ts `onUnheld`; they can never be used),
- * so its level drops and it refills; a follower always joins its leader's refill, first deleting
- * its OLDEST presignatures when the batch would take it above `target + batch` (after a leader
- * restart those are leftovers the leader no longer holds). Deleting presignatures is always safe.
+ * Resync after a restart (every node purges its pool at start): when a follower reports that it
+ * lacks a proposed presignature, the leader compares its whole pool with the followers' in a
+ * select session (select-session.ts `onUnheld`) and deletes the ids some follower lacks (they
+ * can never be used), so its level drops and it refills; a follower always joins its leader's
+ * refill, first deleting its OLDEST presignatures when the batch would take it above
+ * `target + batch` (after a leader restart those are leftovers the leader no longer holds).
+ * Deleting presignatures is always safe.
  */
 import {
-  createEcdsaSignSession,
   createPresignSession,
   ECDSA_HM_PRESIGN_PROTOCOL,
   ecdsaHmPlayersNeeded,
   presignatureBatchDigest,
-  presignatureFromBytes,
   presignatureToBytes,
   randomBytes,
   Reader,
-  toHex,
   transcriptHash,
   utf8ToBytes,
   Writer,
   type KeyShare,
-  type Presignature,
 } from '@opentsm/core';
 import { nodeEcdsaHmArithmetic } from '@opentsm/core/node';
 import { DEFAULT_PRESIGN_POOL } from '../../config/node-config.js';
-import { openShare, sealShare } from '../../crypto/at-rest.js';
+import { sealShare } from '../../crypto/at-rest.js';
 import { createRefusalSession } from '../backup/sessions.js';
 import { ApiError, badRequest } from '../errors.js';
 import { KEY_ID_RE, sessionIdFor } from '../ids.js';
 import { derivationTweak } from '../lifecycle/derive.js';
 import { failureToApi, type Caller, type SignBody, type SignResult } from '../key-service.js';
+import { HmBatchSigner, keyRowById } from './hm-signer.js';
 import type { NodeServices } from '../services.js';
 import { createCommitSession } from '../commit-session.js';
 import { createSelectSession, MAX_SELECT_IDS } from '../select-session.js';
@@ -60,17 +59,12 @@ export interface PoolOptions {
 }
 
 const RPC_PRESIGN = 'rpc:presign:req';
-/** Ids the set leader proposes per signature. */
-const PROPOSALS = 4;
+const RPC_POOL_SYNC = 'rpc:presign:sync';
 /** Follower: presigning sessions joined at once per (key, player set). */
 const MAX_JOINED_PER_POOL = 2;
 
 export class EcdsaHmService {
   private readonly opts: PoolOptions;
-  /** Presignature id → its pool (keyId|players): ids promised to an in-flight selection or signature (never offered twice). */
-  private readonly reserved = new Map<string, string>();
-  /** Pool (keyId|players) → how many of its ids are in `reserved`. */
-  private readonly reservedInPool = new Map<string, number>();
   /** (keyId|players) → the key's application, for background refill of pools in use. */
   private readonly inUse = new Map<string, { keyId: string; applicationId: string; players: number[] }>();
   private readonly refilling = new Set<string>();
@@ -78,6 +72,9 @@ export class EcdsaHmService {
   private readonly joined = new Map<string, number>();
   /** Leader: (keyId|players) → signatures from the pool since the level was last checked. */
   private readonly sinceCheck = new Map<string, number>();
+  /** Leader: pools being resynced now. */
+  private readonly resyncing = new Set<string>();
+  private readonly signer: HmBatchSigner;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -87,20 +84,15 @@ export class EcdsaHmService {
   ) {
     this.opts = { ...DEFAULT_PRESIGN_POOL, intervalMs: 500, ...opts };
     s.mux.route(RPC_PRESIGN, (from, _ch, payload) => void this.onPresignRequest(from, payload));
-  }
-
-  private reserve(pool: string, id: string): void {
-    this.reserved.set(id, pool);
-    this.reservedInPool.set(pool, (this.reservedInPool.get(pool) ?? 0) + 1);
-  }
-
-  private release(id: string): void {
-    const pool = this.reserved.get(id);
-    if (pool === undefined) return;
-    this.reserved.delete(id);
-    const n = (this.reservedInPool.get(pool) ?? 1) - 1;
-    if (n > 0) this.reservedInPool.set(pool, n);
-    else this.reservedInPool.delete(pool);
+    s.mux.route(RPC_POOL_SYNC, (from, _ch, payload) => void this.onPoolSync(from, payload));
+    this.signer = new HmBatchSigner(
+      s,
+      {
+        used: (row, players, used, maybeLow) => this.used(row.applicationId, row.keyId, players, used, maybeLow),
+        unheld: (row, players) => void this.resync(row.applicationId, row.keyId, players),
+      },
+      (row, players) => this.checkPlayers(row, players),
+    );
   }
 
   /** Leader: check the level (a COUNT) only every few signatures; the timer checks it too. */
@@ -189,104 +181,67 @@ export class EcdsaHmService {
   /** Signer for keys whose protocol is `honest-majority` (registered with the KeyService). */
   sign = async (caller: Caller, row: KeyRow, share: KeyShare, body: SignBody): Promise<SignResult> => {
     const players = this.checkPlayers(row, body.players);
-    const keyId = row.keyId;
-    const set = players.join(',');
-    const pool = `${keyId}|${set}`;
     const tweak = derivationTweak(share, body.path);
     this.track(row, players);
-    const signSid = sessionIdFor('sign', caller.applicationId, caller.requestId, keyId);
-    let presig: Presignature | undefined;
-    /** Ids this request holds in `reserved` (released when they are no longer needed, whatever happens). */
-    let held: string[] = [];
-    const hold = (id: string): void => {
-      this.reserve(pool, id);
-      held.push(id);
-    };
-    try {
-      // 1. Agree on a presignature every player holds (select-session.ts): the leader proposes
-      //    ids reserved for this request, the others list what they hold and have not promised.
-      const leader = players[0]!;
-      const isLeader = this.s.player === leader;
-      const candidates: string[] = [];
-      /** Leader: the pool may be low (few ids listed, a fallback, or ids deleted) → check it now. */
-      let maybeLow = false;
-      if (isLeader) {
-        const want = PROPOSALS + (this.reservedInPool.get(pool) ?? 0);
-        const listed = await this.s.shareStore.listPresignatureIds(keyId, set, want);
-        if (listed.length < want) maybeLow = true;
-        for (const id of listed) {
-          if (candidates.length >= PROPOSALS) break;
-          if (this.reserved.has(id)) continue;
-          hold(id);
-          candidates.push(id);
-        }
-      } else {
-        // Cut to MAX_SELECT_IDS after dropping promised ids: a shorter list is then complete.
-        const listed = await this.s.shareStore.listPresignatureIds(keyId, set, MAX_SELECT_IDS + (this.reservedInPool.get(pool) ?? 0));
-        for (const id of listed) if (!this.reserved.has(id) && candidates.length < MAX_SELECT_IDS) candidates.push(id);
-      }
-      let unheld: string[] = [];
-      const chosen = await this.s.runner.run(
-        createSelectSession({
-          sessionId: sessionIdFor('presig-select', caller.applicationId, caller.requestId, keyId),
-          self: this.s.player,
-          parties: players,
-          leader,
-          candidates,
-          onUnheld: (ids) => (unheld = ids),
-        }),
-      );
-      if (isLeader) {
-        // A proposal some follower does not hold can never be used (it lost its pool at a
-        // restart): delete it while still reserved, so the level drops and the pool refills.
-        if (unheld.length > 0) {
-          const gone = await this.s.shareStore.deletePresignatureIds(keyId, unheld).catch(() => 0);
-          if (gone > 0) {
-            maybeLow = true;
-            this.s.log.info({ keyId, players: set, deleted: gone }, 'presignatures a player no longer holds deleted from the pool');
-          }
-        }
-        // Release the proposals not chosen right away (other requests may propose them).
-        for (const id of held) if (id !== chosen) this.release(id);
-        held = chosen !== undefined ? [chosen] : [];
-        const n = (this.sinceCheck.get(pool) ?? 0) + 1;
-        if (maybeLow || chosen === undefined || n >= this.checkEvery) {
-          this.sinceCheck.delete(pool);
-          this.kick(row.applicationId, keyId, players);
-        } else this.sinceCheck.set(pool, n);
-      }
-      if (chosen !== undefined) {
-        if (!isLeader) {
-          // Only a lying leader proposes an id another request here has already chosen.
-          if (this.reserved.has(chosen)) throw new ApiError(409, 'PRESIGNATURE_USED', 'the selected presignature is already in use by another request');
-          hold(chosen);
-        }
-        // 2. Consume: delete it durably BEFORE any signature share can leave this node.
-        const taken = await this.s.shareStore.takePresignature(keyId, chosen);
-        if (!taken) throw new ApiError(409, 'PRESIGNATURE_USED', 'the selected presignature was already used');
-        if (taken.keyVersion !== row.version) throw new ApiError(409, 'PRESIGNATURE_STALE', 'the selected presignature belongs to an older version of the key');
-        this.s.metrics.presignatures.inc({ use: 'pool' });
-        presig = presignatureFromBytes(openShare(this.s.masterKey, { keyId: chosen, player: this.s.player, version: taken.keyVersion }, taken.sealed));
-      } else {
-        // Fallback: presign one, then sign (the presignature never touches the store).
-        const list = await this.s.runner.run(createPresignSession({ sessionId: sessionIdFor('presign-inline', caller.applicationId, caller.requestId, keyId), key: share, players, count: 1, arithmetic: nodeEcdsaHmArithmetic }));
-        presig = list[0];
-        if (!presig) throw new ApiError(500, 'INTERNAL', 'presigning returned nothing');
-        this.s.metrics.presignatures.inc({ use: 'inline' });
-      }
-      const res = await this.s.runner.run(createEcdsaSignSession({ sessionId: signSid, key: share, presignature: presig, message: body.message, tweak, players, arithmetic: nodeEcdsaHmArithmetic }));
-      await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: 'ok', detail: { signers: set, protocol: 'honest-majority' } });
-      return { keyId, signature: toHex(res.signature), publicKey: toHex(res.publicKey), der: toHex(res.der), recoveryId: res.recoveryId };
-    } catch (e) {
-      presig?.discard();
-      const api = failureToApi(e);
-      this.s.metrics.errors.inc({ code: api.code });
-      await this.s.store.audit({ actor: caller.applicationId, action: 'key.sign', keyId, sessionId: toHex(signSid), result: api.code }).catch(() => undefined);
-      throw api;
-    } finally {
-      for (const id of held) this.release(id);
-    }
+    return this.signer.sign(caller, row, players, body.message, tweak, sessionIdFor('sign', caller.applicationId, caller.requestId, row.keyId));
   };
+
+  /** Leader: `n` pooled presignatures were used; check the level every few (or now, when it may be low). */
+  private used(applicationId: string, keyId: string, players: number[], n: number, maybeLow: boolean): void {
+    const pool = `${keyId}|${players.join(',')}`;
+    const since = (this.sinceCheck.get(pool) ?? 0) + n;
+    if (maybeLow || since >= this.checkEvery) {
+      this.sinceCheck.delete(pool);
+      this.kick(applicationId, keyId, players);
+    } else this.sinceCheck.set(pool, since);
+  }
+
+  /**
+   * Leader: a follower lacked a proposed presignature (it lost its pool at a restart). Compare the
+   * whole pool with every follower's (select-session.ts) and delete the ids some follower lacks.
+   */
+  private async resync(applicationId: string, keyId: string, players: number[]): Promise<void> {
+    const set = players.join(',');
+    const pool = `${keyId}|${set}`;
+    if (this.resyncing.has(pool) || this.stopped) return;
+    this.resyncing.add(pool);
+    try {
+      const sessionId = randomBytes(32);
+      const req = new Writer().bytes(utf8ToBytes(keyId)).bytes(utf8ToBytes(set)).fixed(sessionId).finish();
+      for (const p of players) if (p !== this.s.player) this.s.mux.send(p, RPC_POOL_SYNC, req);
+      let unheld: string[] = [];
+      const mine = await this.s.shareStore.listPresignatureIds(keyId, set, MAX_SELECT_IDS);
+      await this.s.runner.run(createSelectSession({ sessionId, self: this.s.player, parties: players, leader: this.s.player, candidates: mine, onUnheld: (ids) => (unheld = ids) }));
+      const gone = unheld.length > 0 ? await this.s.shareStore.deletePresignatureIds(keyId, unheld) : 0;
+      if (gone > 0) this.s.log.info({ keyId, players: set, deleted: gone }, 'presignatures a player no longer holds deleted from the pool');
+      this.kick(applicationId, keyId, players);
+    } catch (e) {
+      this.s.log.warn({ keyId, err: e instanceof Error ? e.message : 'error' }, 'presignature pool resync failed');
+    } finally {
+      this.resyncing.delete(pool);
+    }
+  }
+
+  /** Follower: list this node's pool for its leader's resync. */
+  private async onPoolSync(from: number, payload: Uint8Array): Promise<void> {
+    try {
+      if (this.stopped) return;
+      const r = new Reader(payload);
+      const keyId = new TextDecoder().decode(r.bytes(64));
+      const set = new TextDecoder().decode(r.bytes(256));
+      const sessionId = r.fixed(32).slice();
+      r.end();
+      if (!KEY_ID_RE.test(keyId)) return;
+      const players = set.split(',').map(Number);
+      if (!players.every((p) => Number.isInteger(p)) || players[0] !== from || !players.includes(this.s.player)) return;
+      const row = await keyRowById(this.s, keyId);
+      if (!row || row.protocol !== 'honest-majority' || this.checkPlayers(row, players).join(',') !== set) return;
+      const mine = await this.s.shareStore.listPresignatureIds(keyId, set, MAX_SELECT_IDS);
+      await this.s.runner.run(createSelectSession({ sessionId, self: this.s.player, parties: players, leader: from, candidates: mine }));
+    } catch (e) {
+      this.s.log.warn({ peer: from, err: e instanceof Error ? e.message : 'error' }, 'presignature pool resync for the leader failed');
+    }
+  }
 
   // ---- background refill --------------------------------------------------------------------
 
@@ -302,6 +257,7 @@ export class EcdsaHmService {
 
   stop(): void {
     this.stopped = true;
+    this.signer.stop();
     if (this.timer) clearTimeout(this.timer);
     this.inUse.clear();
     this.sinceCheck.clear();
@@ -365,9 +321,9 @@ export class EcdsaHmService {
       if (!KEY_ID_RE.test(keyId) || count < 1 || count > this.opts.batch) return;
       const players = set.split(',').map(Number);
       if (!players.every((p) => Number.isInteger(p)) || Math.min(...players) !== from || !players.includes(this.s.player)) return;
-      const row = await this.s.shareStore.getKeyById(keyId);
-      if (!row) return;
-      const kr: KeyRow = { ...row, parties: [...row.parties], publicKey: row.publicKey ?? '', createdAt: new Date(row.createdAt).toISOString() };
+      const kr = await keyRowById(this.s, keyId);
+      if (!kr) return;
+      const row = kr;
       // The raw `set` names the pool: it must be the canonical (sorted, valid) player set.
       let canonical: string;
       try {
@@ -396,8 +352,7 @@ export class EcdsaHmService {
       const cap = this.opts.target + this.opts.batch;
       const excess = (await this.s.shareStore.countPresignatures(keyId, set)) + count - cap;
       if (excess > 0) {
-        // Never one promised to an in-flight signature here.
-        const oldest = (await this.s.shareStore.listPresignatureIds(keyId, set, excess + (this.reservedInPool.get(pool) ?? 0))).filter((id) => !this.reserved.has(id)).slice(0, excess);
+        const oldest = await this.s.shareStore.listPresignatureIds(keyId, set, excess);
         const trimmed = await this.s.shareStore.deletePresignatureIds(keyId, oldest);
         if (trimmed > 0) this.s.log.info({ keyId, players: set, deleted: trimmed }, 'oldest presignatures deleted to make room for the leader’s refill');
       }
