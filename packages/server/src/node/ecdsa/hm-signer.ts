@@ -228,7 +228,7 @@ export class HmBatchSigner {
       await this.settle(st, proposal, items.map(() => ItemStatus.UNKNOWN), t.taken, undefined).catch(() => undefined);
       return this.failAll(st, items, e);
     }
-    const mine = proposal.items.map((it) => (it.presigId !== undefined && t.taken.get(it.presigId)!.keyVersion !== key.row.version ? ItemStatus.UNHELD : ItemStatus.OK));
+    const mine = proposal.items.map((it) => (it.presigId !== undefined && !usable(t.taken.get(it.presigId), key.row, st.set) ? ItemStatus.UNHELD : ItemStatus.OK));
     this.hooks.used(st, st.players, t.ids.filter((x) => x !== undefined).length, t.low);
     await this.settle(st, proposal, mine, t.taken, key);
   }
@@ -273,7 +273,7 @@ export class HmBatchSigner {
         const p = st!.pending.get(it.sid);
         if (!key || !p || p.state !== 'waiting') return ItemStatus.UNKNOWN;
         if (p.digest !== it.digest) return ItemStatus.MISMATCH;
-        if (it.presigId !== undefined && taken.get(it.presigId)?.keyVersion !== key.row.version) return ItemStatus.UNHELD;
+        if (it.presigId !== undefined && !usable(taken.get(it.presigId), key.row, proposal.set)) return ItemStatus.UNHELD;
         p.state = 'batched';
         return ItemStatus.OK;
       });
@@ -353,7 +353,11 @@ export class HmBatchSigner {
       const p = st.pending.get(it.sid);
       if (mine[i] === ItemStatus.MISMATCH && p?.state === 'waiting') this.finish(st, p, { err: mismatch() }, p.sid, batch);
     });
-    if (toSign.length === 0 || !key) return;
+    if (toSign.length === 0) return;
+    if (!key) {
+      for (const o of toSign) this.finish(st, o.p, { err: new ApiError(404, 'KEY_NOT_FOUND', 'the key is not available on this node') }, o.p.sid, batch);
+      return;
+    }
     const presigs: Presignature[] = [];
     try {
       const inline = toSign.filter((o) => o.presigId === undefined).length;
@@ -421,6 +425,11 @@ export class HmBatchSigner {
     for (const st of this.pools.values())
       for (const p of [...st.pending.values()]) if (p.state === 'waiting') this.finish(st, p, { err: new ApiError(503, 'NODE_STOPPING', 'the node is stopping') }, p.sid);
   }
+}
+
+/** A taken presignature can sign for this key version and player set (else the item is UNHELD). */
+function usable(t: TakenPresignature | undefined, row: KeyRow, set: string): boolean {
+  return t !== undefined && t.keyVersion === row.version && t.players === set;
 }
 
 /** A presignature taken from the store for a batch. */
