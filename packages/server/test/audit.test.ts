@@ -191,6 +191,41 @@ for (const backend of backends) {
       assert.equal(v.ok && v.entries, 30);
     });
 
+    it('appends queued while a write runs are group-committed (fewer transactions, same chain, call order kept)', async () => {
+      const t = await open(0);
+      let calls = 0;
+      const counting = new Proxy(t.store, {
+        get(target, prop, receiver) {
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          if (prop === 'appendAuditEntries') return (...args: Parameters<typeof target.appendAuditEntries>) => (calls++, target.appendAuditEntries(...args));
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => appendAudit(counting, { actor: `a${i}`, action: 'key.sign', result: 'ok', detail: { i } })));
+      assert.deepEqual(results.map((r) => r.seq), Array.from({ length: 40 }, (_, i) => i + 1), 'seq follows call order');
+      assert.deepEqual(results.map((r) => r.actor), Array.from({ length: 40 }, (_, i) => `a${i}`));
+      assert.ok(calls < 40 && calls >= 1, `40 entries in ${calls} transactions`);
+      const v = await verifyAuditChain(t.store);
+      assert.equal(v.ok && v.entries, 40);
+    });
+
+    it('the store refuses an append batch that does not extend the head, and writes none of it', async () => {
+      const t = await open(2);
+      const last = (await t.store.lastAudit())!;
+      const row = (seq: number, prevHash: string) => {
+        const base = { at: new Date(0).toISOString(), actor: 'a', action: 'x', keyId: null, sessionId: null, result: 'ok', detail: '{}', seq, prevHash };
+        return { ...base, hash: auditEntryHash(base) };
+      };
+      const first = row(3, last.hash);
+      await assert.rejects(t.store.appendAuditEntries(() => [first, row(5, first.hash)]), { code: 'AUDIT_CONFLICT' });
+      await assert.rejects(t.store.appendAuditEntries(() => [first, row(4, last.hash)]), { code: 'AUDIT_CONFLICT' });
+      await assert.rejects(t.store.appendAuditEntries(() => []), { code: 'INVALID_ARGUMENT' });
+      assert.equal((await t.store.lastAudit())?.seq, 2, 'nothing written');
+      const ok = await t.store.appendAuditEntries(() => [first, row(4, first.hash)]);
+      assert.deepEqual(ok.map((r) => r.seq), [3, 4]);
+      assert.equal((await verifyAuditChain(t.store)).ok, true);
+    });
+
     it('the database refuses UPDATE and DELETE on the log', async () => {
       await assert.rejects(t5.exec("UPDATE audit_log SET result = 'x' WHERE seq = 2"), /append-only/);
       await assert.rejects(t5.exec('DELETE FROM audit_log WHERE seq = 5'), /append-only/);

@@ -8,9 +8,10 @@
  * or an external system, and compare.) The database also refuses UPDATE/DELETE on the table via
  * triggers, as defence in depth.
  *
- * Appends are serialised twice: an in-process queue per store (so one node never races itself)
- * and, inside the store, a write transaction that reads the head and inserts the successor (so
- * replicas sharing one PostgreSQL schema cannot fork the chain either).
+ * Appends are serialised twice: an in-process queue per store (so one node never races itself;
+ * entries that queue up while a write runs are written together in the next transaction — group
+ * commit) and, inside the store, a write transaction that reads the head and inserts the
+ * successors (so replicas sharing one PostgreSQL schema cannot fork the chain either).
  *
  * **No secrets in entries.** The API takes only the listed fields; `detail` must be a flat object
  * of strings, finite numbers, booleans or null (≤ 32 keys, ≤ 512 characters per string) and keys
@@ -20,6 +21,7 @@
  * any field: the check is a safety net, not a proof.
  */
 import type { AuditRow, ShareStore } from '../store/types.js';
+import { MAX_AUDIT_BATCH } from '../store/validate.js';
 import { auditEntryHash, canonicalDetailJson, GENESIS_HASH, type AuditDetail, type AuditDetailValue } from './canonical.js';
 
 export { AUDIT_HASH_TAG, auditEntryHash, canonicalDetailJson, encodeAuditEntry, GENESIS_HASH } from './canonical.js';
@@ -110,17 +112,44 @@ export function checkAuditDetail(detail: unknown): string {
   return canonicalDetailJson(clean);
 }
 
-const queues = new WeakMap<ShareStore, Promise<unknown>>();
+type AuditFields = { actor: string; action: string; result: string; keyId: string | null; sessionId: string | null; detail: string; at: string };
 
-/** Runs `fn` after every earlier call for the same store has settled. */
-function serialise<T>(store: ShareStore, fn: () => Promise<T>): Promise<T> {
-  const prev = queues.get(store) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  queues.set(
-    store,
-    next.catch(() => undefined),
-  );
-  return next;
+interface Queued {
+  readonly fields: AuditFields;
+  resolve(entry: AuditEntry): void;
+  reject(err: unknown): void;
+}
+
+/** Per store: entries waiting to be written, and whether a write is running. */
+const queues = new WeakMap<ShareStore, { waiting: Queued[]; writing: boolean }>();
+
+/**
+ * Group commit: entries appended while a write is running are written together by the next one
+ * (one transaction, in call order), so a busy node does not pay one transaction per entry.
+ */
+async function drain(store: ShareStore, q: { waiting: Queued[]; writing: boolean }): Promise<void> {
+  q.writing = true;
+  try {
+    while (q.waiting.length > 0) {
+      const batch = q.waiting.splice(0, MAX_AUDIT_BATCH);
+      try {
+        const rows = await store.appendAuditEntries((last) => {
+          let prev = last;
+          return batch.map(({ fields }) => {
+            const base = { ...fields, seq: (prev?.seq ?? 0) + 1, prevHash: prev?.hash ?? GENESIS_HASH };
+            const row = { ...base, hash: auditEntryHash(base) };
+            prev = row;
+            return row;
+          });
+        });
+        batch.forEach((b, i) => b.resolve(decode(rows[i]!)));
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+  } finally {
+    q.writing = false;
+  }
 }
 
 function decode(row: AuditRow): AuditEntry {
@@ -139,7 +168,7 @@ function decode(row: AuditRow): AuditEntry {
  * malformed entry (nothing is written) or a `StoreError` from the database.
  */
 export function appendAudit(store: ShareStore, entry: AuditEntryInput): Promise<AuditEntry> {
-  let fields: { actor: string; action: string; result: string; keyId: string | null; sessionId: string | null; detail: string; at: string };
+  let fields: AuditFields;
   try {
     const at = entry.at ?? new Date();
     if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new AuditError('audit at must be a valid Date');
@@ -155,12 +184,11 @@ export function appendAudit(store: ShareStore, entry: AuditEntryInput): Promise<
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new AuditError('invalid audit entry'));
   }
-  return serialise(store, async () => {
-    const row = await store.appendAuditEntry((last) => {
-      const base = { ...fields, seq: (last?.seq ?? 0) + 1, prevHash: last?.hash ?? GENESIS_HASH };
-      return { ...base, hash: auditEntryHash(base) };
-    });
-    return decode(row);
+  return new Promise<AuditEntry>((resolve, reject) => {
+    let q = queues.get(store);
+    if (!q) queues.set(store, (q = { waiting: [], writing: false }));
+    q.waiting.push({ fields, resolve, reject });
+    if (!q.writing) void drain(store, q);
   });
 }
 

@@ -60,7 +60,7 @@ import type {
 } from './types.js';
 import {
   checkActivation,
-  checkAuditSuccessor,
+  checkAuditRows,
   checkId,
   checkListAudit,
   checkListKeys,
@@ -562,17 +562,19 @@ export class PostgresStore implements ShareStore {
 
   // ---- audit ----
 
-  async appendAuditEntry(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+  async appendAuditEntries(build: (last: AuditRow | undefined) => AuditRow[]): Promise<AuditRow[]> {
     return this.#transaction(async (c) => {
       // SHARE ROW EXCLUSIVE conflicts with itself (one appender at a time) but not with readers.
       await c.query('LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE');
       const lastRaw = (await this.#query(SQL.lastAudit, [], c)).rows[0];
       const last = lastRaw === undefined ? undefined : mapAudit(lastRaw);
-      const row = build(last);
-      checkAuditRow(row);
-      checkAuditSuccessor(last, row);
-      await this.#query(SQL.insertAudit, auditParams(row), c);
-      return row;
+      const rows = build(last);
+      checkAuditRows(last, rows);
+      for (const row of rows) {
+        checkAuditRow(row);
+        await this.#query(SQL.insertAudit, auditParams(row), c);
+      }
+      return rows;
     });
   }
 

@@ -66,7 +66,7 @@ import type {
 } from './types.js';
 import {
   checkActivation,
-  checkAuditSuccessor,
+  checkAuditRows,
   checkId,
   checkListAudit,
   checkListKeys,
@@ -620,20 +620,23 @@ export class SqliteStore implements ShareStore {
 
   // ---- audit ----
 
-  appendAuditEntry(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow> {
+  appendAuditEntries(build: (last: AuditRow | undefined) => AuditRow[]): Promise<AuditRow[]> {
     return this.#run(() => {
-      const tx = this.db.transaction((): AuditRow => {
+      const tx = this.db.transaction((): AuditRow[] => {
         const lastRaw = this.#get(SQL.lastAudit);
         const last = lastRaw === undefined ? undefined : mapAudit(lastRaw);
-        const row = build(last);
-        checkAuditRow(row);
-        checkAuditSuccessor(last, row);
-        this.#exec(SQL.insertAudit, ...auditParams(row));
-        return row;
+        const rows = build(last);
+        checkAuditRows(last, rows);
+        for (const row of rows) {
+          checkAuditRow(row);
+          this.#exec(SQL.insertAudit, ...auditParams(row));
+        }
+        return rows;
       });
       return tx.immediate();
     });
   }
+
 
   listAudit(options?: ListAuditOptions): Promise<AuditRow[]> {
     return this.#run(() => {

@@ -415,11 +415,13 @@ export interface ShareStore {
 
   // ---- audit log (use audit/log.ts rather than these directly) ----
   /**
-   * Appends one audit row atomically: inside one write transaction (SQLite `BEGIN IMMEDIATE`,
+   * Appends audit rows atomically: inside one write transaction (SQLite `BEGIN IMMEDIATE`,
    * PostgreSQL table lock) reads the last row, calls `build(last)` (synchronous, pure) and inserts
-   * its result. Rejects with `AUDIT_CONFLICT` if `build` returns a seq other than last.seq + 1.
+   * the rows it returns (1..MAX_AUDIT_BATCH), each extending the one before. Rejects with
+   * `AUDIT_CONFLICT` (nothing written) if a row's seq is not its predecessor's + 1 or its prev hash
+   * is not its predecessor's hash.
    */
-  appendAuditEntry(build: (last: AuditRow | undefined) => AuditRow): Promise<AuditRow>;
+  appendAuditEntries(build: (last: AuditRow | undefined) => AuditRow[]): Promise<AuditRow[]>;
   /** Rows with seq > afterSeq in ascending order. */
   listAudit(options?: ListAuditOptions): Promise<AuditRow[]>;
   /** The row with the highest seq, or `undefined` if the log is empty. */

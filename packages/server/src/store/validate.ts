@@ -178,7 +178,20 @@ export function parseParties(json: string): number[] {
   return v as number[];
 }
 
-/** Checks a row built for `appendAuditEntry` follows `last` (seq + 1, prev hash linked). */
+/** Most rows one `appendAuditEntries` call inserts. */
+export const MAX_AUDIT_BATCH = 256;
+
+/** Checks the rows built for `appendAuditEntries`: 1..MAX_AUDIT_BATCH, each following the one before (the first follows `last`). */
+export function checkAuditRows(last: { seq: number; hash: string } | undefined, rows: readonly { seq: number; prevHash: string; hash: string }[]): void {
+  if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_AUDIT_BATCH) throw new StoreError(StoreErrorCode.INVALID_ARGUMENT, `an audit append takes 1 to ${MAX_AUDIT_BATCH} rows`);
+  let prev = last;
+  for (const row of rows) {
+    checkAuditSuccessor(prev, row);
+    prev = row;
+  }
+}
+
+/** Checks a row built for `appendAuditEntries` follows `last` (seq + 1, prev hash linked). */
 export function checkAuditSuccessor(
   last: { seq: number; hash: string } | undefined,
   row: { seq: number; prevHash: string },
