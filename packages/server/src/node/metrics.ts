@@ -49,6 +49,12 @@ export class NodeMetrics {
     labelNames: ['use'] as const,
     registers: [this.registry],
   });
+  readonly signBatchItems = new Histogram({
+    name: 'tsm_sign_batch_items',
+    help: 'Honest-majority ECDSA: requests signed together in one batch (concurrent requests of one key and player set)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
   readonly peersUp = new Gauge({
     name: 'tsm_peers_up',
     help: 'Peers whose channel is connected',

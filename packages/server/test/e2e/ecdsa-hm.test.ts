@@ -130,10 +130,19 @@ describe('honest-majority ECDSA in the cluster', () => {
     const c = tc.client({ timeoutMs: 15_000 });
     const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
     await c.presign({ keyId: key.keyId, count: 40 });
+    const batchMetric = async (): Promise<{ sum: number; count: number }> => {
+      const m = await (await fetch(`${tc.cluster.nodes[0]!.apiUrl}/metrics`)).text();
+      const v = (name: string) => Number(m.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ').pop() ?? 0);
+      return { sum: v('tsm_sign_batch_items_sum'), count: v('tsm_sign_batch_items_count') };
+    };
+    const m0 = await batchMetric();
     const messages = Array.from({ length: 30 }, (_, i) => enc.encode(`batched ${i}`));
     const sigs = await Promise.all(messages.map((message, i) => c.sign({ keyId: key.keyId, message, ...(i % 3 === 0 ? { path: `m/${i}` } : {}) })));
     sigs.forEach((s, i) => assert.ok(opensslVerifyEcdsa('ecdsa-secp256k1', s.publicKey, messages[i]!, s.signature, s.der), `signature ${i}`));
     assert.equal(new Set(sigs.map((s) => s.signature.slice(0, 64))).size, sigs.length, 'distinct nonces');
+    const m1 = await batchMetric();
+    assert.equal(m1.sum - m0.sum, 30, 'the leader signed 30 items (tsm_sign_batch_items_sum)');
+    assert.ok(m1.count - m0.count < 30, `in ${m1.count - m0.count} batches (tsm_sign_batch_items_count)`);
     for (const n of tc.cluster.nodes) {
       const db = new Database(join(tc.dir, `node-${n.player}.db`), { readonly: true });
       const rows = db.prepare(`SELECT detail FROM audit_log WHERE action = 'key.sign' AND key_id = ? AND result = 'ok'`).all(key.keyId) as { detail: string }[];

@@ -374,6 +374,7 @@ export class HmBatchSigner {
           presigs.push(presignatureFromBytes(openShare(this.s.masterKey, { keyId: o.presigId, player: this.s.player, version: t.keyVersion }, t.sealed)));
         }
       }
+      this.s.metrics.signBatchItems.observe(toSign.length);
       if (inline > 0) this.s.metrics.presignatures.inc({ use: 'inline' }, inline);
       if (toSign.length > inline) this.s.metrics.presignatures.inc({ use: 'pool' }, toSign.length - inline);
       const sigs = await this.s.runner.run(
