@@ -45,6 +45,48 @@ for (const scheme of ECDSA_SCHEMES) {
       }
     });
 
+    it('decoding a compressed point equals noble, and refuses exactly what noble refuses, with its error', () => {
+      for (let i = 0; i < 25; i++) {
+        const P = c.G.multiply(randomScalar(c));
+        assert.ok(node.decodePoint!(c, P.toBytes(true)).equals(P));
+        assert.ok(node.decodePoint!(c, P.negate().toBytes(true)).equals(P.negate()));
+      }
+      const fe = (v: bigint) => Uint8Array.from(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'));
+      let noPointX = 1n;
+      for (; ; noPointX++) {
+        try {
+          c.decodePoint(Uint8Array.of(2, ...fe(noPointX)));
+        } catch {
+          break;
+        }
+      }
+      const Gx = c.G.toBytes(true).subarray(1);
+      const p = c.Point.Fp.ORDER;
+      const bad = [
+        Uint8Array.of(2, ...fe(noPointX)), // x with no curve point
+        Uint8Array.of(3, ...fe(p)), // x = p
+        Uint8Array.of(2, ...fe(p + 1n)), // x ≥ p
+        Uint8Array.of(4, ...Gx), // bad prefix
+        Uint8Array.of(0, ...Gx),
+        new Uint8Array(33), // all zero
+        Uint8Array.of(0), // the identity's encoding
+        c.G.toBytes(true).subarray(0, 32), // truncated
+      ];
+      for (const b of bad) {
+        let expected: unknown;
+        try {
+          c.decodePoint(b);
+        } catch (e) {
+          expected = e;
+        }
+        assert.ok(expected instanceof Error, `noble refuses ${Buffer.from(b).toString('hex')}`);
+        assert.throws(
+          () => node.decodePoint!(c, b),
+          (e: unknown) => e instanceof Error && e.message === expected.message && (e as { code?: string }).code === (expected as { code?: string }).code,
+        );
+      }
+    });
+
     it('edge scalars and points: 0, 1, q − 1, P = G, P = −G (no second base point on P-256)', () => {
       const P = c.G.multiply(randomScalar(c));
       assert.ok(node.mulBase(c, 0n).is0());

@@ -34,6 +34,17 @@ describe('secp256k1 back-ends (native addon and WASM)', () => {
         }
       });
 
+      it('decompresses exactly the points noble decodes', () => {
+        for (let i = 0; i < 10; i++) {
+          const P = secp256k1.Point.BASE.multiply(randomScalar());
+          assert.deepEqual(ops.decompress(P.toBytes(true)), P.toBytes(false));
+        }
+        const noPoint = Uint8Array.of(2, ...new Uint8Array(31), 5); // x = 5: x³ + 7 = 132 is not a square mod p
+        assert.throws(() => secp256k1.Point.fromBytes(noPoint));
+        assert.throws(() => ops.decompress(noPoint));
+        assert.throws(() => ops.decompress(Uint8Array.of(2, ...new Uint8Array(32).fill(0xff))), 'x ≥ p');
+      });
+
       it('refuses the zero scalar, a scalar ≥ n and an off-curve point', () => {
         assert.throws(() => ops.mulBase(new Uint8Array(32)));
         assert.throws(() => ops.mulBase(new Uint8Array(32).fill(0xff)));

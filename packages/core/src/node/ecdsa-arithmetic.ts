@@ -16,7 +16,7 @@
  * Both give exactly noble's results (test/ecdsa-hm-arithmetic.test.ts, random inputs), so a
  * player on this back-end and one on noble interoperate. Measured gains: bench group ecdsa-hm.
  */
-import { createECDH, verify as osslVerify } from 'node:crypto';
+import { createECDH, ECDH, verify as osslVerify } from 'node:crypto';
 import { nobleEcdsaHmArithmetic, type EcdsaHmArithmetic } from '../protocols/ecdsa-hm/arithmetic.js';
 import { bigintToBytes, bytesToBigint, mulOneTimeSecret, type EcdsaCurve, type Point } from '../protocols/ecdsa-hm/curve.js';
 import { p256PublicKey } from './p256-key.js';
@@ -114,5 +114,20 @@ export const nodeEcdsaHmArithmetic: EcdsaHmArithmetic = {
       }
     }
     return nobleEcdsaHmArithmetic.verify(c, v);
+  },
+  /**
+   * A stored compressed R: libsecp256k1 / OpenSSL parse it (both refuse x ≥ p and points off the
+   * curve); anything they refuse, and any other length or prefix, goes to noble, so the error is
+   * exactly `EcdsaCurve.decodePoint`'s.
+   */
+  decodePoint(c, bytes) {
+    if (bytes.length !== 33 || (bytes[0] !== 2 && bytes[0] !== 3)) return c.decodePoint(bytes);
+    let out: Uint8Array;
+    try {
+      out = c.scheme === 'ecdsa-secp256k1' ? secp256k1Ops.decompress(bytes) : ECDH.convertKey(bytes, P256, undefined, undefined, 'uncompressed') as Buffer;
+    } catch {
+      return c.decodePoint(bytes);
+    }
+    return fromUncompressed(c, out);
   },
 };

@@ -24,6 +24,8 @@ export interface Secp256k1Ops {
   mul(P: Uint8Array, k: Uint8Array): Uint8Array;
   /** ECDSA verification of a 32-byte hash under a 33/65-byte key; low s only; false on any malformed input. */
   verify(hash: Uint8Array, publicKey: Uint8Array, signature: Uint8Array): boolean;
+  /** A 33-byte compressed point as 65-byte uncompressed; throws unless it is a valid curve point (x < p, on the curve). */
+  decompress(P: Uint8Array): Uint8Array;
 }
 
 /** The part of the `secp256k1` package's API used here (it ships no types). */
@@ -31,6 +33,7 @@ interface NativeBinding {
   publicKeyCreate(seckey: Uint8Array, compressed: boolean): Uint8Array;
   publicKeyTweakMul(pubkey: Uint8Array, tweak: Uint8Array, compressed: boolean): Uint8Array;
   ecdsaVerify(sig: Uint8Array, msg32: Uint8Array, pubkey: Uint8Array): boolean;
+  publicKeyConvert(pubkey: Uint8Array, compressed: boolean): Uint8Array;
 }
 
 function loadNative(): NativeBinding | undefined {
@@ -55,6 +58,7 @@ export const nativeSecp256k1: Secp256k1Ops | undefined = native && {
       return false; // unparsable signature (r or s ≥ n) or key
     }
   },
+  decompress: (P) => native.publicKeyConvert(P, false),
 };
 
 /** libsecp256k1 compiled to WASM (runs everywhere Node does). */
@@ -76,6 +80,11 @@ export const wasmSecp256k1: Secp256k1Ops = {
     } catch {
       return false;
     }
+  },
+  decompress(P) {
+    const out = tiny.pointCompress(P, false);
+    if (out.length !== 65) throw new Error('secp256k1: not a point');
+    return out;
   },
 };
 

@@ -6,8 +6,9 @@
  * The protocol needs exactly these operations per presignature and signature:
  *   presigning  R_i = k_i·G, W_i = a_i·R (one-time SECRET scalars: constant time), w·G (public)
  *   signing     R' = δ·R (public, only with a tweak), y + ε·G (public), ECDSA verification
- * Everything else (interpolation in the exponent, consistency checks, point decoding) stays on
- * noble in the protocol files: it works on public values and costs a few point additions.
+ * Everything else (interpolation in the exponent, consistency checks) stays on noble in the
+ * protocol files: it works on public values and costs a few point additions. Decoding a stored
+ * compressed R (a square root) may use the optional `decodePoint`.
  *
  * The default, {@link nobleEcdsaHmArithmetic}, is pure TypeScript (@noble/curves) and runs
  * anywhere. `@opentsm/core/node` exports `nodeEcdsaHmArithmetic` (libsecp256k1 compiled to WASM
@@ -52,6 +53,17 @@ export interface EcdsaHmArithmetic {
   mul(c: EcdsaCurve, P: Point, k: bigint): Point;
   /** Standard ECDSA verification (SEC 1 §4.1.4) of a low-s signature; see {@link EcdsaVerifyInput}. */
   verify(c: EcdsaCurve, v: EcdsaVerifyInput): boolean;
+  /**
+   * Optional: decode a stored 33-byte SEC1 compressed point (a presignature's R) with exactly the
+   * checks and errors of `EcdsaCurve.decodePoint` (canonical, on the curve, not O), faster than
+   * noble's square root. Without it, {@link decodeCompressedPoint} uses noble.
+   */
+  decodePoint?(c: EcdsaCurve, bytes: Uint8Array): Point;
+}
+
+/** Decode a compressed point with the back-end's decoder when it has one, else noble's. */
+export function decodeCompressedPoint(a: EcdsaHmArithmetic, c: EcdsaCurve, bytes: Uint8Array): Point {
+  return a.decodePoint ? a.decodePoint(c, bytes) : c.decodePoint(bytes);
 }
 
 /** @noble/curves: constant-time multiplication via `mulOneTimeSecret` (curve.ts), verification with y's precomputed table. */

@@ -35,6 +35,7 @@ import { Reader, Writer } from '../../engine/codec.js';
 import { equalBytes, toHex, utf8ToBytes } from '../../math/bytes.js';
 import { transcriptHash } from '../../math/transcript.js';
 import { isEcdsaScheme, type EcdsaScheme } from '../../suites/index.js';
+import { arithmeticOf, decodeCompressedPoint, type EcdsaHmArithmetic } from './arithmetic.js';
 import { bigintToBytes, ecdsaCurve, type EcdsaCurve } from './curve.js';
 import { encodeParties } from '../dkg/params.js';
 import { ECDSA_HM_MAX_BATCH, ECDSA_HM_PRESIGN_PROTOCOL } from './params.js';
@@ -185,8 +186,9 @@ export function presignatureToBytes(p: Presignature): Uint8Array {
 /**
  * Strict decoding of {@link presignatureToBytes}. Throws INVALID_PARAMETERS ("invalid
  * presignature: ...") for any malformed input; never includes secret bytes in the message.
+ * `arithmetic`: a curve back-end whose `decodePoint` checks R faster (same checks).
  */
-export function presignatureFromBytes(bytes: Uint8Array): Presignature {
+export function presignatureFromBytes(bytes: Uint8Array, options: { readonly arithmetic?: EcdsaHmArithmetic } = {}): Presignature {
   const bad = (why: string): never => {
     throw new ProtocolError(ErrorCode.INVALID_PARAMETERS, `invalid presignature: ${why}`);
   };
@@ -216,7 +218,7 @@ export function presignatureFromBytes(bytes: Uint8Array): Presignature {
     const index = rd.u16();
     if (count < 1 || count > ECDSA_HM_MAX_BATCH || index >= count) bad('index / count out of range');
     const R = rd.fixed(c.suite.pointLength).slice();
-    c.decodePoint(R); // B3/C1: canonical, on the curve, not the identity
+    decodeCompressedPoint(arithmeticOf(options.arithmetic), c, R); // B3/C1: canonical, on the curve, not the identity
     const r = rFromCompressed(c, R);
     if (r === 0n) bad('r = 0');
     const [alpha, beta, e, cc] = [0, 1, 2, 3].map(() => c.suite.decodeScalar(rd.fixed(32))) as [bigint, bigint, bigint, bigint];

@@ -21,6 +21,7 @@
  * One ρ_i per player for the whole run; the presignature id makes δ differ between items.
  * With ε = 0 the presignature is used as is (R' = R): see the spec for this choice.
  */
+import { decodeCompressedPoint } from './arithmetic.js';
 import { ErrorCode, ProtocolError, type PartyId } from '../../errors.js';
 import type { InboundMessage, Round, RoundOutput } from '../../engine/round.js';
 import { lengthPrefixed } from '../../math/transcript.js';
@@ -89,7 +90,7 @@ function signatureShare(ctx: SignContext, item: SignItem, sec: PresignatureSecre
     const input = lengthPrefixed([item.publicKeyBytes, bigintToBytes(item.tweak), bigintToBytes(item.h), pre.R, pre.id, ctx.sessionId, ...rhos]);
     const delta = c.suite.hashToScalar(input, `${ECDSA_HM_SIGN_PROTOCOL}/rerandomize`);
     if (delta === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'the re-randomisation factor is zero');
-    const Rp = ctx.arith.mul(c, c.decodePoint(pre.R), delta).toAffine(); // δ and R are public
+    const Rp = ctx.arith.mul(c, decodeCompressedPoint(ctx.arith, c, pre.R), delta).toAffine(); // δ and R are public
     nonce = { odd: (Rp.y & 1n) === 1n, x: Rp.x };
     r = Fn.create(Rp.x);
     if (r === 0n) throw new ProtocolError(ErrorCode.ZERO_SCALAR, 'r = x(R\') mod q is zero');

@@ -371,7 +371,7 @@ export class HmBatchSigner {
         if (o.presigId === undefined) presigs.push(fresh.shift()!);
         else {
           const t = taken.get(o.presigId)!;
-          presigs.push(presignatureFromBytes(openShare(this.s.masterKey, { keyId: o.presigId, player: this.s.player, version: t.keyVersion }, t.sealed)));
+          presigs.push(presignatureFromBytes(openShare(this.s.masterKey, { keyId: o.presigId, player: this.s.player, version: t.keyVersion }, t.sealed), { arithmetic: nodeEcdsaHmArithmetic }));
         }
       }
       this.s.metrics.signBatchItems.observe(toSign.length);
