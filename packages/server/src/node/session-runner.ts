@@ -89,9 +89,22 @@ export class SessionRunner {
 
   /** Run a session to completion. Resolves with its result; rejects with SessionFailure. */
   run<Out>(session: Session<Out>, timeoutMs = this.opts.timeoutMs): Promise<Out> {
-    const ch = toHex(session.sessionId);
+    return this.drive(localDriver(session), timeoutMs);
+  }
+
+  /**
+   * Run a session whose state machine lives elsewhere (a worker thread, presign-worker.ts): the
+   * runner still routes its frames, buffers early ones, enforces the timeout and sends the abort
+   * notice; the driver reports outgoing messages and the outcome asynchronously.
+   */
+  runRemote<Out>(driver: SessionDriver<Out>, timeoutMs = this.opts.timeoutMs): Promise<Out> {
+    return this.drive(driver, timeoutMs);
+  }
+
+  private drive<Out>(d: SessionDriver<Out>, timeoutMs: number): Promise<Out> {
+    const ch = toHex(d.sessionId);
     if (this.active.has(ch) || this.finished.has(ch)) return Promise.reject(new SessionFailure('SESSION_CONFLICT', 'a session with this id already ran on this node'));
-    const peers = session.parties.filter((p) => p !== session.self);
+    const peers = d.parties.filter((p) => p !== d.self);
     return new Promise<Out>((resolve, reject) => {
       let settled = false;
       const send = (out: Outgoing[]) => {
@@ -100,26 +113,28 @@ export class SessionRunner {
           for (const t of targets) this.channel.send(t, ch, o.bytes);
         }
       };
-      const settle = () => {
-        if (settled) return;
-        if (session.state === 'done') {
+      const io: DriverIO<Out> = {
+        send,
+        done: (result) => {
+          if (settled) return;
           settled = true;
           cleanup();
-          resolve(session.result as Out);
-        } else if (session.state === 'aborted') {
+          resolve(result);
+        },
+        failed: (e) => {
+          if (settled) return;
           settled = true;
           cleanup();
-          const e = session.error!;
           this.opts.onProtocolError?.({ channel: ch, error: e });
           reject(new SessionFailure('PROTOCOL_ABORTED', `protocol aborted: ${e.code}: ${e.message}`, e.culprits, e.code));
-        }
+        },
       };
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
-        const round = session.currentRound;
+        const round = d.currentRound();
         // End the session (its rounds erase their secrets) and tell the peers that still listen.
-        send(session.abort('timed out'));
+        d.abort('timed out', io);
         cleanup();
         const down = peers.filter((p) => !this.channel.isConnected(p));
         if (down.length > 0)
@@ -133,20 +148,61 @@ export class SessionRunner {
       };
       this.active.set(ch, {
         deliver: (from, payload) => {
-          if (settled) return;
-          send(session.receive(from, payload));
-          settle();
+          if (!settled) d.receive(from, payload, io);
         },
       });
-      send(session.start());
+      d.start(io);
       const early = this.buffered.get(ch);
       this.buffered.delete(ch);
       for (const f of early?.frames ?? []) {
         if (settled) break;
-        send(session.receive(f.from, f.payload));
-        settle();
+        d.receive(f.from, f.payload, io);
       }
-      settle();
     });
   }
+}
+
+/** Where a session's outgoing messages and outcome go (see {@link SessionDriver}). */
+export interface DriverIO<Out> {
+  send(out: Outgoing[]): void;
+  done(result: Out): void;
+  failed(error: ProtocolError): void;
+}
+
+/** A protocol session as the runner drives it: local (a core Session) or remote (a worker). */
+export interface SessionDriver<Out> {
+  readonly sessionId: Uint8Array;
+  readonly parties: readonly number[];
+  readonly self: number;
+  start(io: DriverIO<Out>): void;
+  receive(from: number, payload: Uint8Array, io: DriverIO<Out>): void;
+  /** End the session (timeout): erase its secrets and send its abort notice through `io.send`. */
+  abort(reason: string, io: DriverIO<Out>): void;
+  /** For the timeout message. */
+  currentRound(): number | string;
+}
+
+/** A core Session in this thread: every step is synchronous. */
+function localDriver<Out>(session: Session<Out>): SessionDriver<Out> {
+  const settle = (io: DriverIO<Out>) => {
+    if (session.state === 'done') io.done(session.result as Out);
+    else if (session.state === 'aborted') io.failed(session.error!);
+  };
+  return {
+    sessionId: session.sessionId,
+    parties: session.parties,
+    self: session.self,
+    start(io) {
+      io.send(session.start());
+      settle(io);
+    },
+    receive(from, payload, io) {
+      io.send(session.receive(from, payload));
+      settle(io);
+    },
+    abort(reason, io) {
+      io.send(session.abort(reason));
+    },
+    currentRound: () => session.currentRound,
+  };
 }
