@@ -89,22 +89,9 @@ export class SessionRunner {
 
   /** Run a session to completion. Resolves with its result; rejects with SessionFailure. */
   run<Out>(session: Session<Out>, timeoutMs = this.opts.timeoutMs): Promise<Out> {
-    return this.drive(localDriver(session), timeoutMs);
-  }
-
-  /**
-   * Run a session whose state machine lives elsewhere (a worker thread, presign-worker.ts): the
-   * runner still routes its frames, buffers early ones, enforces the timeout and sends the abort
-   * notice; the driver reports outgoing messages and the outcome asynchronously.
-   */
-  runRemote<Out>(driver: SessionDriver<Out>, timeoutMs = this.opts.timeoutMs): Promise<Out> {
-    return this.drive(driver, timeoutMs);
-  }
-
-  private drive<Out>(d: SessionDriver<Out>, timeoutMs: number): Promise<Out> {
-    const ch = toHex(d.sessionId);
+    const ch = toHex(session.sessionId);
     if (this.active.has(ch) || this.finished.has(ch)) return Promise.reject(new SessionFailure('SESSION_CONFLICT', 'a session with this id already ran on this node'));
-    const peers = d.parties.filter((p) => p !== d.self);
+    const peers = session.parties.filter((p) => p !== session.self);
     return new Promise<Out>((resolve, reject) => {
       let settled = false;
       const send = (out: Outgoing[]) => {
@@ -113,28 +100,26 @@ export class SessionRunner {
           for (const t of targets) this.channel.send(t, ch, o.bytes);
         }
       };
-      const io: DriverIO<Out> = {
-        send,
-        done: (result) => {
-          if (settled) return;
+      const settle = () => {
+        if (settled) return;
+        if (session.state === 'done') {
           settled = true;
           cleanup();
-          resolve(result);
-        },
-        failed: (e) => {
-          if (settled) return;
+          resolve(session.result as Out);
+        } else if (session.state === 'aborted') {
           settled = true;
           cleanup();
+          const e = session.error!;
           this.opts.onProtocolError?.({ channel: ch, error: e });
           reject(new SessionFailure('PROTOCOL_ABORTED', `protocol aborted: ${e.code}: ${e.message}`, e.culprits, e.code));
-        },
+        }
       };
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
-        const round = d.currentRound();
+        const round = session.currentRound;
         // End the session (its rounds erase their secrets) and tell the peers that still listen.
-        d.abort('timed out', io);
+        send(session.abort('timed out'));
         cleanup();
         const down = peers.filter((p) => !this.channel.isConnected(p));
         if (down.length > 0)
@@ -148,61 +133,20 @@ export class SessionRunner {
       };
       this.active.set(ch, {
         deliver: (from, payload) => {
-          if (!settled) d.receive(from, payload, io);
+          if (settled) return;
+          send(session.receive(from, payload));
+          settle();
         },
       });
-      d.start(io);
+      send(session.start());
       const early = this.buffered.get(ch);
       this.buffered.delete(ch);
       for (const f of early?.frames ?? []) {
         if (settled) break;
-        d.receive(f.from, f.payload, io);
+        send(session.receive(f.from, f.payload));
+        settle();
       }
+      settle();
     });
   }
-}
-
-/** Where a session's outgoing messages and outcome go (see {@link SessionDriver}). */
-export interface DriverIO<Out> {
-  send(out: Outgoing[]): void;
-  done(result: Out): void;
-  failed(error: ProtocolError): void;
-}
-
-/** A protocol session as the runner drives it: local (a core Session) or remote (a worker). */
-export interface SessionDriver<Out> {
-  readonly sessionId: Uint8Array;
-  readonly parties: readonly number[];
-  readonly self: number;
-  start(io: DriverIO<Out>): void;
-  receive(from: number, payload: Uint8Array, io: DriverIO<Out>): void;
-  /** End the session (timeout): erase its secrets and send its abort notice through `io.send`. */
-  abort(reason: string, io: DriverIO<Out>): void;
-  /** For the timeout message. */
-  currentRound(): number | string;
-}
-
-/** A core Session in this thread: every step is synchronous. */
-function localDriver<Out>(session: Session<Out>): SessionDriver<Out> {
-  const settle = (io: DriverIO<Out>) => {
-    if (session.state === 'done') io.done(session.result as Out);
-    else if (session.state === 'aborted') io.failed(session.error!);
-  };
-  return {
-    sessionId: session.sessionId,
-    parties: session.parties,
-    self: session.self,
-    start(io) {
-      io.send(session.start());
-      settle(io);
-    },
-    receive(from, payload, io) {
-      io.send(session.receive(from, payload));
-      settle(io);
-    },
-    abort(reason, io) {
-      io.send(session.abort(reason));
-    },
-    currentRound: () => session.currentRound,
-  };
 }
