@@ -191,10 +191,20 @@ export class HmBatchSigner {
         } catch (e) {
           started = Promise.resolve(this.failAll(st, items, e));
         }
-        void started.finally(() => {
-          st.inflight--;
-          void this.pump(st);
-        });
+        void started
+          .catch((e: unknown) => {
+            // Unexpected (a bug, not a protocol failure): never leave a request of this batch waiting.
+            this.s.log.warn({ keyId: st.keyId, err: e instanceof Error ? e.message : 'error' }, 'signing batch failed');
+            this.failAll(
+              st,
+              items.filter((p) => st.pending.get(p.sid) === p && p.state === 'batched'),
+              e,
+            );
+          })
+          .finally(() => {
+            st.inflight--;
+            void this.pump(st);
+          });
       }
     } finally {
       st.forming = false;
@@ -243,6 +253,8 @@ export class HmBatchSigner {
   /** A proposal from a set's leader: answer it (after taking the proposed presignatures) and sign the accepted items. */
   private async onProposal(from: number, payload: Uint8Array): Promise<void> {
     let st: PoolState | undefined;
+    /** Requests of this node put in this batch (state 'batched'): settled by `settle`, or failed below. */
+    const mine: Pending[] = [];
     try {
       if (this.stopped) return;
       const proposal = decodeProposal(payload);
@@ -269,17 +281,21 @@ export class HmBatchSigner {
       const ids = proposal.items.flatMap((it) => (it.presigId !== undefined ? [it.presigId] : []));
       const taken = ids.length > 0 ? await this.s.shareStore.takePresignatures(proposal.keyId, ids) : new Map<string, TakenPresignature>();
       const key = await this.s.keys.loadKey(row.applicationId, row.keyId).catch(() => undefined);
-      const mine = proposal.items.map((it) => {
+      const statuses = proposal.items.map((it) => {
         const p = st!.pending.get(it.sid);
         if (!key || !p || p.state !== 'waiting') return ItemStatus.UNKNOWN;
         if (p.digest !== it.digest) return ItemStatus.MISMATCH;
         if (it.presigId !== undefined && !usable(taken.get(it.presigId), key.row, proposal.set)) return ItemStatus.UNHELD;
         p.state = 'batched';
+        mine.push(p);
         return ItemStatus.OK;
       });
-      await this.settle(st, proposal, mine, taken, key);
+      await this.settle(st, proposal, statuses, taken, key);
     } catch (e) {
       this.s.log.warn({ peer: from, err: e instanceof Error ? e.message : 'error' }, 'signing batch from the leader failed');
+      // Unexpected (a bug, not a protocol failure): never leave a request of this batch waiting.
+      const pool = st;
+      if (pool) for (const p of mine) if (pool.pending.get(p.sid) === p && p.state === 'batched') this.finish(pool, p, { err: failureToApi(e) }, p.sid);
     } finally {
       if (st) st.followerBatches--;
     }
