@@ -16,8 +16,9 @@
  * lacks a proposed presignature, the leader compares its whole pool with the followers' in a
  * select session (select-session.ts `onUnheld`) and deletes the ids some follower lacks (they
  * can never be used), so its level drops and it refills; a follower always joins its leader's
- * refill, first deleting its OLDEST presignatures when the batch would take it above
- * `target + batch` (after a leader restart those are leftovers the leader no longer holds).
+ * refill, deleting its OLDEST presignatures when the batch would take it (or, with overlapping
+ * batches, took it) above `target + batch` (after a leader restart those are leftovers the leader
+ * no longer holds).
  * Deleting presignatures is always safe.
  */
 import {
@@ -303,6 +304,17 @@ export class EcdsaHmService {
   }
 
   /**
+   * Follower: delete the oldest presignatures of a pool beyond `target + batch − incoming` (after a
+   * leader restart they are leftovers the leader no longer holds; deleting is always safe).
+   */
+  private async trimPool(keyId: string, set: string, incoming: number): Promise<void> {
+    const excess = (await this.s.shareStore.countPresignatures(keyId, set)) + incoming - (this.opts.target + this.opts.batch);
+    if (excess <= 0) return;
+    const trimmed = await this.s.shareStore.deletePresignatureIds(keyId, await this.s.shareStore.listPresignatureIds(keyId, set, excess));
+    if (trimmed > 0) this.s.log.info({ keyId, players: set, deleted: trimmed }, 'oldest presignatures deleted: the pool is capped at target + batch');
+  }
+
+  /**
    * Follower: join the leader's presigning session if the request is sound. A well-formed request
    * of the set's leader that this node declines gets a refusal (the leader's session aborts at
    * once instead of waiting for its timeout); a malformed or misdirected one is dropped.
@@ -347,18 +359,13 @@ export class EcdsaHmService {
         return refuse('PRESIGN_BUSY', 'presigning sessions of this pool are already running on this node');
       }
       this.joined.set(pool, joined + 1);
-      // Hard cap `target + batch`: make room by deleting the oldest presignatures (after a
-      // leader restart they are leftovers the leader no longer holds).
-      const cap = this.opts.target + this.opts.batch;
-      const excess = (await this.s.shareStore.countPresignatures(keyId, set)) + count - cap;
-      if (excess > 0) {
-        const oldest = await this.s.shareStore.listPresignatureIds(keyId, set, excess);
-        const trimmed = await this.s.shareStore.deletePresignatureIds(keyId, oldest);
-        if (trimmed > 0) this.s.log.info({ keyId, players: set, deleted: trimmed }, 'oldest presignatures deleted to make room for the leader’s refill');
-      }
+      // Hard cap `target + batch`: make room before the batch, and check again after storing it
+      // (two joined batches may overlap).
+      await this.trimPool(keyId, set, count);
       const share = this.s.keys.openRow(kr);
       await this.presignAndStore(kr, share, players, count, sessionId);
       this.track(kr, players);
+      await this.trimPool(keyId, set, 0);
     } catch (e) {
       this.s.log.warn({ keyId, peer: from, err: e instanceof Error ? e.message : 'error' }, 'presigning on request failed');
     } finally {
