@@ -156,20 +156,23 @@ describe('honest-majority ECDSA in the cluster', () => {
   it('a request whose message differs between nodes fails on every node with REQUEST_MISMATCH; one that reaches only some nodes fails with QUORUM_UNAVAILABLE', async () => {
     const c = tc.client({ timeoutMs: 15_000 });
     const key = await c.createKey({ scheme: 'ecdsa-secp256k1', threshold: '2-of-3', protocol: 'honest-majority' });
-    await c.presign({ keyId: key.keyId, count: 16 });
+    await c.presign({ keyId: key.keyId, count: 64 }); // above the default target: no background refill during the test
     const body = (m: string) => JSON.stringify({ message: Buffer.from(m).toString('hex') });
+    const leaderPool = async () => (await c.presignaturePool(key.keyId)).find((l) => l.player === 1)!.pool;
     const split = await rawSign(key.keyId, { 1: body('pay alice'), 2: body('pay alice'), 3: body('pay mallory') }, `split-${Date.now()}`);
     for (const a of split) {
       assert.equal(a.status, 409, `node ${a.player}`);
       assert.equal(a.json.error?.code, 'REQUEST_MISMATCH');
       assert.equal(a.json.signature, undefined);
     }
+    const level = await leaderPool();
     const partial = await rawSign(key.keyId, { 1: body('only two'), 2: body('only two') }, `partial-${Date.now()}`);
     for (const a of partial) {
       assert.equal(a.status, 503, `node ${a.player}`);
       assert.equal(a.json.error?.code, 'QUORUM_UNAVAILABLE');
       assert.match(a.json.error?.message ?? '', /did not receive this request/);
     }
+    assert.equal(level - (await leaderPool()), 1, 'the retries of a request one player never got burn one pooled presignature, not one per proposal');
     // The key still signs, from its pool.
     const before = await pooled(1);
     const m = enc.encode('after the refused ones');

@@ -11,9 +11,9 @@
  * node, and never used twice, whatever happens next. The accepted items are signed in one
  * `createEcdsaBatchSignSession` (presigning inline first for items without a pooled one).
  *
- * Items one player did not hold yet (its copy of the request is still in flight) are proposed
- * again; an item whose presignature a player lacks (it lost its pool at a restart) is retried
- * with an inline presignature and the leader resyncs the pool (hm-service.ts). A request whose
+ * Items one player did not hold yet (its copy of the request is still in flight) and items whose
+ * presignature a player lacks (it lost its pool at a restart; the leader then resyncs the pool,
+ * hm-service.ts) are proposed again, with an inline presignature. A request whose
  * message or derivation differs between players fails on all of them. A request that no batch
  * takes within the session timeout fails with TIMEOUT (QUORUM_UNAVAILABLE when a player is down).
  */
@@ -66,7 +66,7 @@ interface Pending {
   readonly caller: Caller;
   state: 'waiting' | 'batched';
   retries: number;
-  /** Retry without a pooled presignature (a player lacked the last one proposed). */
+  /** Retry without a pooled presignature (it was proposed once already). */
   inline: boolean;
   timer: NodeJS.Timeout | undefined;
   resolve(r: SignResult): void;
@@ -425,7 +425,9 @@ export class HmBatchSigner {
       this.finish(st, p, { err }, p.sid, batch);
       return;
     }
-    if (outcome === 'unheld') p.inline = true;
+    // Retry without a pooled presignature: every proposal burns the presignatures it names, so a
+    // request that never reaches one player (a faulty or hostile client) costs the pool at most one.
+    p.inline = true;
     if (!isLeader) return;
     setTimeout(
       () => {
