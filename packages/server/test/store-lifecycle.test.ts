@@ -188,6 +188,35 @@ for (const backend of backends) {
       assert.equal(stored, status.state === 'pending', JSON.stringify({ stored, status }));
     });
 
+    it('stale aborted records of keys this node holds nothing of are pruned; every other outcome stays', async () => {
+      const unknownKey = uid('key');
+      const unknownRun = sid();
+      const recordedAt = Date.now();
+      assert.equal((await store.lifecycleStatus(unknownKey, unknownRun, { abortIfUnknown: true })).state, 'aborted');
+      const held = await activeKey();
+      const heldRun = sid();
+      assert.equal((await store.lifecycleStatus(held, heldRun, { abortIfUnknown: true })).state, 'aborted');
+      const pendingKey = uid('key');
+      await store.insertPendingKey({ keyId: pendingKey, applicationId: app, scheme: 'frost-ed25519', threshold: 2, parties: [1, 2, 3] });
+      const pendingKeyRun = sid();
+      assert.equal((await store.lifecycleStatus(pendingKey, pendingKeyRun, { abortIfUnknown: true })).state, 'aborted');
+      const committed = await activeKey();
+      const c = pending(committed);
+      assert.equal(await store.insertPendingShare(c), true);
+      assert.equal(await store.commitPendingShare(committed, c.sessionId), true);
+      // Too recent: nothing pruned.
+      assert.equal(await store.purgeStaleLifecycleOutcomes(recordedAt - 60_000), 0);
+      // Old enough: only the unknown key's aborted record goes.
+      const later = Date.now() + 1000;
+      const before = await store.purgeStaleLifecycleOutcomes(later);
+      assert.ok(before >= 1, `pruned ${before}`);
+      assert.equal((await store.lifecycleStatus(unknownKey, unknownRun)).state, 'unknown');
+      assert.equal((await store.lifecycleStatus(held, heldRun)).state, 'aborted', 'a key this node holds keeps its records');
+      assert.equal((await store.lifecycleStatus(pendingKey, pendingKeyRun)).state, 'aborted', 'so does a key row in any status');
+      assert.equal((await store.lifecycleStatus(committed, c.sessionId)).state, 'committed', 'committed outcomes are never pruned');
+      await assert.rejects(store.purgeStaleLifecycleOutcomes(-1));
+    });
+
     describe('status questions of peers (LifecycleRecovery, node 1, fake peer channel)', () => {
       const STATES: LifecycleState[] = ['committed', 'aborted', 'pending', 'unknown'];
       let deliver: (from: number, channel: string, payload: Uint8Array) => void = () => undefined;

@@ -134,7 +134,13 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   await app.listen({ host: config.api.host, port: config.api.port });
   recovery.start();
   hm.start();
-  const purge = setInterval(() => void shareStore.purgeExpiredRequestIds(Date.now()).catch(() => undefined), 60_000);
+  // Housekeeping every minute: expired request ids; `aborted` records of runs of keys this node
+  // holds nothing of, once those runs are long over (store/types.ts purgeStaleLifecycleOutcomes).
+  const outcomeRetentionMs = Math.max(3_600_000, 100 * config.sessionTimeoutMs);
+  const purge = setInterval(() => {
+    void shareStore.purgeExpiredRequestIds(Date.now()).catch(() => undefined);
+    void shareStore.purgeStaleLifecycleOutcomes(Date.now() - outcomeRetentionMs).catch(() => undefined);
+  }, 60_000);
   purge.unref();
   log.info({ player: config.player, api: `http://${config.api.host}:${config.api.port}`, peer: `${config.peer.host}:${config.peer.port}`, store: config.store.startsWith('sqlite:') ? 'sqlite' : 'postgres' }, 'node started');
   let closed = false;

@@ -560,6 +560,10 @@ export class PostgresStore implements ShareStore {
     return this.#changes(SQL.purgeRequestIds, [checkTime(nowMs, 'nowMs')]);
   }
 
+  async purgeStaleLifecycleOutcomes(beforeMs: number): Promise<number> {
+    return this.#changes(SQL.purgeStaleLifecycleOutcomes, [checkTime(beforeMs, 'beforeMs')]);
+  }
+
   // ---- audit ----
 
   async appendAuditEntries(build: (last: AuditRow | undefined) => AuditRow[]): Promise<AuditRow[]> {

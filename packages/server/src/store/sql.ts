@@ -93,6 +93,10 @@ export const SQL = {
     `INSERT INTO request_ids (application_id, request_id, expires_at) VALUES (?, ?, ?) ` +
     `ON CONFLICT (application_id, request_id) DO NOTHING`,
   purgeRequestIds: `DELETE FROM request_ids WHERE expires_at <= ?`,
+  purgeStaleLifecycleOutcomes:
+    `DELETE FROM lifecycle_outcomes WHERE outcome = 'aborted' AND created_at < ? ` +
+    `AND NOT EXISTS (SELECT 1 FROM keys WHERE keys.key_id = lifecycle_outcomes.key_id) ` +
+    `AND NOT EXISTS (SELECT 1 FROM pending_shares WHERE pending_shares.key_id = lifecycle_outcomes.key_id)`,
 
   lastAudit: `SELECT ${AUDIT_COLS} FROM audit_log ORDER BY seq DESC LIMIT 1`,
   insertAudit: `INSERT INTO audit_log (${AUDIT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -620,6 +620,10 @@ export class SqliteStore implements ShareStore {
     return this.#run(() => this.#exec(SQL.purgeRequestIds, checkTime(nowMs, 'nowMs')));
   }
 
+  purgeStaleLifecycleOutcomes(beforeMs: number): Promise<number> {
+    return this.#run(() => this.#exec(SQL.purgeStaleLifecycleOutcomes, checkTime(beforeMs, 'beforeMs')));
+  }
+
   // ---- audit ----
 
   appendAuditEntries(build: (last: AuditRow | undefined) => AuditRow[]): Promise<AuditRow[]> {

@@ -412,6 +412,14 @@ export interface ShareStore {
   useRequestId(applicationId: string, requestId: string, expiresAtMs: number): Promise<boolean>;
   /** Deletes request ids with `expiresAt <= nowMs`; resolves to the number deleted. */
   purgeExpiredRequestIds(nowMs: number): Promise<number>;
+  /**
+   * Deletes `aborted` lifecycle outcomes recorded before `beforeMs` for keys this node holds
+   * nothing of (no key row, no pending share) — the records a status question about an unknown
+   * run writes (node/lifecycle/recovery.ts). Once the run's session has timed out such a record
+   * protects nothing (no pending share of that run can be stored any more; a later question
+   * records it again), so pruning bounds what a peer's questions can make a node store.
+   */
+  purgeStaleLifecycleOutcomes(beforeMs: number): Promise<number>;
 
   // ---- audit log (use audit/log.ts rather than these directly) ----
   /**

@@ -24,7 +24,9 @@
  *   question carries the same commit digest), since a removed dealer or a newcomer of a run is no
  *   longer (or not yet) in row.parties once the pending row is gone, and must still learn it;
  * - this node has neither (the newcomer of a reshare that never stored the run): it records the
- *   run `aborted` as described above. This is the only case a question may write.
+ *   run `aborted` as described above. This is the only case a question may write; the node prunes
+ *   such records once the run is long over (store purgeStaleLifecycleOutcomes, every minute, after
+ *   max(1 h, 100 session timeouts)), so questions from a peer cannot grow the table without bound.
  *
  * Questions and answers travel over the authenticated peer channel ('rpc:lifecycle:status:*');
  * they carry only public data (key id, session id, the asker's commit digest, a state, the commit
