@@ -136,7 +136,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
   hm.start();
   // Housekeeping every minute: expired request ids; `aborted` records of runs of keys this node
   // holds nothing of, once those runs are long over (store/types.ts purgeStaleLifecycleOutcomes).
-  const outcomeRetentionMs = Math.max(3_600_000, 100 * config.sessionTimeoutMs);
+  const outcomeRetentionMs = Math.max(7 * 86_400_000, 100 * config.sessionTimeoutMs);
   const purge = setInterval(() => {
     void shareStore.purgeExpiredRequestIds(Date.now()).catch(() => undefined);
     void shareStore.purgeStaleLifecycleOutcomes(Date.now() - outcomeRetentionMs).catch(() => undefined);

@@ -26,7 +26,9 @@
  * - this node has neither (the newcomer of a reshare that never stored the run): it records the
  *   run `aborted` as described above. This is the only case a question may write; the node prunes
  *   such records once the run is long over (store purgeStaleLifecycleOutcomes, every minute, after
- *   max(1 h, 100 session timeouts)), so questions from a peer cannot grow the table without bound.
+ *   max(7 days, 100 session timeouts)), so questions from a peer cannot grow the table forever. A
+ *   participant that asks only after that (down for over a week) and meanwhile lost its entitlement
+ *   here gets no answer from this node and waits for the others' (docs/operations.md).
  *
  * Questions and answers travel over the authenticated peer channel ('rpc:lifecycle:status:*');
  * they carry only public data (key id, session id, the asker's commit digest, a state, the commit
