@@ -269,16 +269,17 @@ export class HmBatchSigner {
         return;
       }
       st = this.pool(row, players);
+      // Take every proposed presignature this node holds BEFORE answering: whatever the outcome, none is ever used again.
+      const ids = proposal.items.flatMap((it) => (it.presigId !== undefined ? [it.presigId] : []));
       if (st.followerBatches >= MAX_FOLLOWER_BATCHES) {
-        // Too many at once: answer UNKNOWN for every item (no presignature taken); the leader retries.
+        // Too many at once: answer UNKNOWN for every item; the leader retries.
         const busy = st;
         st = undefined;
+        if (ids.length > 0) await this.s.shareStore.takePresignatures(proposal.keyId, ids);
         return await this.settle(busy, proposal, proposal.items.map(() => ItemStatus.UNKNOWN), new Map(), undefined);
       }
       st.followerBatches++;
       await this.arrival(st, proposal.items.map((it) => it.sid).filter((sid) => !st!.pending.has(sid)));
-      // Take every proposed presignature this node holds BEFORE answering: whatever the outcome, none is ever used again.
-      const ids = proposal.items.flatMap((it) => (it.presigId !== undefined ? [it.presigId] : []));
       const taken = ids.length > 0 ? await this.s.shareStore.takePresignatures(proposal.keyId, ids) : new Map<string, TakenPresignature>();
       const key = await this.s.keys.loadKey(row.applicationId, row.keyId).catch(() => undefined);
       const statuses = proposal.items.map((it) => {
