@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 export interface BenchRow {
   suite: string;
@@ -20,6 +21,24 @@ export interface BenchRow {
 export function machine(): string {
   const c = cpus();
   return `${c.length} x ${c[0]?.model ?? 'unknown cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, node ${process.version}`;
+}
+
+/**
+ * The machine's speed right now: the median wall time (ms) of a fixed single-threaded workload
+ * (SHA-256 over 4 MiB with @noble/hashes, pure JavaScript) over 5 runs. Shared machines (CI
+ * runners, VMs) change speed during the day; rows measured at different times compare only
+ * after scaling by this figure.
+ */
+export function calibrationMs(): number {
+  const data = new Uint8Array(64 * 1024).fill(7);
+  const times: number[] = [];
+  for (let run = 0; run < 6; run++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 64; i++) sha256(data);
+    if (run > 0) times.push(performance.now() - t0); // the first run warms up
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(times[2]! * 10) / 10;
 }
 
 export function percentile(sorted: number[], p: number): number {

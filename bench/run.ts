@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: runs every benchmark, prints one table, writes bench/results/latest.json
- * (an array of rows {suite, op, threshold, impl, runs, median_ms, p99_ms}).
+ * (an array of rows {suite, op, threshold, impl, runs, median_ms, p99_ms}, each with the machine,
+ * the time, and the machine's speed at the start and end of the run: `calibration`).
  * `npm run bench -- dkg frost` runs only the named groups.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { machine, printTable, type BenchRow } from './lib.js';
+import { calibrationMs, machine, printTable, type BenchRow } from './lib.js';
 
 type Group = () => Promise<BenchRow[]>;
 const groups: Record<string, () => Promise<Group>> = {
@@ -21,7 +22,8 @@ const groups: Record<string, () => Promise<Group>> = {
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length > 0 ? wanted : Object.keys(groups);
-console.log(`OpenTSM benchmarks on ${machine()}`);
+const calibrationStart = calibrationMs();
+console.log(`OpenTSM benchmarks on ${machine()}; machine speed: ${calibrationStart} ms for the calibration workload (lower is faster)`);
 const rows: BenchRow[] = [];
 for (const name of names) {
   const load = groups[name];
@@ -46,5 +48,8 @@ if (existsSync(file)) {
   }
 }
 const at = new Date().toISOString();
-writeFileSync(file, JSON.stringify([...kept, ...rows.map((r) => ({ ...r, machine: machine(), measured_at: at }))], null, 2) + '\n');
+// The machine's speed at the start and at the end of this run (bench/lib.ts calibrationMs).
+const calibration = `${calibrationStart} / ${calibrationMs()} ms`;
+console.log(`\nmachine speed at the end: calibration ${calibration} (start / end)`);
+writeFileSync(file, JSON.stringify([...kept, ...rows.map((r) => ({ ...r, machine: machine(), measured_at: at, calibration }))], null, 2) + '\n');
 console.log('\nwrote bench/results/latest.json');
