@@ -62,9 +62,11 @@ function follower(keyRow: KeyRow | undefined) {
     return sorted;
   };
   new HmBatchSigner(s, { used: () => undefined, unheld: () => undefined }, checkPlayers);
-  const deliver = async (from: number, payload: Uint8Array) => {
+  /** Deliver a proposal; wait until `done(calls)` (at most 3 s), or 400 ms when nothing is expected (past the 50 ms arrival wait). */
+  const deliver = async (from: number, payload: Uint8Array, done?: (c: string[]) => boolean) => {
     handler!(from, RPC_SIGN_BATCH, payload);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 70)); // past the 50 ms arrival wait
+    const until = Date.now() + (done ? 3000 : 400);
+    while (Date.now() < until && !(done?.(calls) ?? false)) await new Promise((r) => setTimeout(r, 20));
   };
   return { calls, deliver };
 }
@@ -79,7 +81,7 @@ const proposal = (over: Partial<BatchProposal> = {}): BatchProposal => ({
 
 test('a sound proposal from the set’s leader: the presignatures are taken, then the ACCEPT round runs', async () => {
   const f = follower(row());
-  await f.deliver(1, encodeProposal(proposal()));
+  await f.deliver(1, encodeProposal(proposal()), (c) => c.includes('accept'));
   assert.deepEqual(f.calls, ['take', 'load', 'accept']);
 });
 
