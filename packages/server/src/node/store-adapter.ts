@@ -4,7 +4,8 @@ import type { KeyInfo, ShareStore } from '../store/types.js';
 import type { PeerKeyStatus, RecoveryStore } from './key-recovery.js';
 import type { ApplicationRow, AuditInput, KeyRow, NodeStore } from './store-port.js';
 
-function row(k: KeyInfo & { sealedShare?: Uint8Array | null }): KeyRow {
+/** A store key record in the node port's shape. */
+export function toKeyRow(k: KeyInfo & { sealedShare?: Uint8Array | null }): KeyRow {
   return {
     keyId: k.keyId,
     applicationId: k.applicationId,
@@ -47,9 +48,9 @@ export function adaptStore(s: ShareStore): NodeStore & RecoveryStore {
     },
     getKey: async (appId, keyId) => {
       const k = await s.getKey(appId, keyId);
-      return k ? row(k) : undefined;
+      return k ? toKeyRow(k) : undefined;
     },
-    listKeys: async (appId, o) => (await s.listKeys(appId, { limit: o.limit, ...(o.after ? { after: o.after } : {}) })).map(row),
+    listKeys: async (appId, o) => (await s.listKeys(appId, { limit: o.limit, ...(o.after ? { after: o.after } : {}) })).map(toKeyRow),
     audit: async (e: AuditInput) => {
       await appendAudit(s, { actor: e.actor, action: e.action, result: e.result, keyId: e.keyId, sessionId: e.sessionId, detail: e.detail });
     },

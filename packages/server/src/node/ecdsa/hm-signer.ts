@@ -34,6 +34,8 @@ import { ApiError } from '../errors.js';
 import { KEY_ID_RE } from '../ids.js';
 import { failureToApi, type Caller, type SignResult } from '../key-service.js';
 import type { NodeServices } from '../services.js';
+import type { TakenPresignatureRow } from '../../store/types.js';
+import { toKeyRow } from '../store-adapter.js';
 import type { KeyRow } from '../store-port.js';
 import {
   createAcceptSession,
@@ -100,8 +102,7 @@ export interface SignerHooks {
 /** A key row by id (peer requests carry no application id), in the node port's shape. */
 export async function keyRowById(s: NodeServices, keyId: string): Promise<KeyRow | undefined> {
   const row = await s.shareStore.getKeyById(keyId);
-  if (!row) return undefined;
-  return { ...row, parties: [...row.parties], publicKey: row.publicKey ?? '', createdAt: new Date(row.createdAt).toISOString() };
+  return row ? toKeyRow(row) : undefined;
 }
 
 export class HmBatchSigner {
@@ -212,16 +213,16 @@ export class HmBatchSigner {
   }
 
   /** Take one pooled presignature per item (items retried inline get none). */
-  private async takeForBatch(st: PoolState, items: Pending[]): Promise<{ ids: (string | undefined)[]; taken: Map<string, TakenPresignature>; low: boolean }> {
+  private async takeForBatch(st: PoolState, items: Pending[]): Promise<{ ids: (string | undefined)[]; taken: Map<string, TakenPresignatureRow>; low: boolean }> {
     const want = items.filter((p) => !p.inline).length;
     const listed = want > 0 ? await this.s.shareStore.listPresignatureIds(st.keyId, st.set, want) : [];
-    const taken = listed.length > 0 ? await this.s.shareStore.takePresignatures(st.keyId, listed) : new Map<string, TakenPresignature>();
+    const taken = listed.length > 0 ? await this.s.shareStore.takePresignatures(st.keyId, listed) : new Map<string, TakenPresignatureRow>();
     const available = listed.filter((id) => taken.has(id));
     const ids = items.map((p) => (p.inline ? undefined : available.shift()));
     return { ids, taken, low: listed.length < want || taken.size < listed.length };
   }
 
-  private async lead(st: PoolState, items: Pending[], t: { ids: (string | undefined)[]; taken: Map<string, TakenPresignature>; low: boolean }): Promise<void> {
+  private async lead(st: PoolState, items: Pending[], t: { ids: (string | undefined)[]; taken: Map<string, TakenPresignatureRow>; low: boolean }): Promise<void> {
     const proposal: BatchProposal = {
       keyId: st.keyId,
       set: st.set,
@@ -280,7 +281,7 @@ export class HmBatchSigner {
       }
       st.followerBatches++;
       await this.arrival(st, proposal.items.map((it) => it.sid).filter((sid) => !st!.pending.has(sid)));
-      const taken = ids.length > 0 ? await this.s.shareStore.takePresignatures(proposal.keyId, ids) : new Map<string, TakenPresignature>();
+      const taken = ids.length > 0 ? await this.s.shareStore.takePresignatures(proposal.keyId, ids) : new Map<string, TakenPresignatureRow>();
       const key = await this.s.keys.loadKey(row.applicationId, row.keyId).catch(() => undefined);
       const statuses = proposal.items.map((it) => {
         const p = st!.pending.get(it.sid);
@@ -338,7 +339,7 @@ export class HmBatchSigner {
     st: PoolState,
     proposal: BatchProposal,
     mine: ItemStatus[],
-    taken: Map<string, TakenPresignature>,
+    taken: Map<string, TakenPresignatureRow>,
     key: { row: KeyRow; share: KeyShare } | undefined,
   ): Promise<void> {
     const isLeader = st.leader === this.s.player;
@@ -448,13 +449,6 @@ export class HmBatchSigner {
 }
 
 /** A taken presignature can sign for this key version and player set (else the item is UNHELD). */
-function usable(t: TakenPresignature | undefined, row: KeyRow, set: string): boolean {
+function usable(t: TakenPresignatureRow | undefined, row: KeyRow, set: string): boolean {
   return t !== undefined && t.keyVersion === row.version && t.players === set;
-}
-
-/** A presignature taken from the store for a batch. */
-export interface TakenPresignature {
-  readonly sealed: Uint8Array;
-  readonly keyVersion: number;
-  readonly players: string;
 }

@@ -120,6 +120,8 @@ class AcceptRound implements Round<ItemStatus[][]> {
   readonly expectsDirectFrom: readonly number[] = [];
   private readonly lists = new Map<number, ItemStatus[]>();
   private readonly checked = new Map<number, ItemStatus[]>();
+  /** Items in the batch (every answer must have exactly this many statuses). */
+  private readonly m: number;
   constructor(
     readonly expectsBroadcastFrom: readonly number[],
     private readonly parties: readonly number[],
@@ -128,6 +130,7 @@ class AcceptRound implements Round<ItemStatus[][]> {
     mine: readonly ItemStatus[],
   ) {
     this.lists.set(self, [...mine]);
+    this.m = mine.length;
   }
   verify(msg: InboundMessage): void {
     const r = new Reader(msg.payload);
@@ -140,7 +143,7 @@ class AcceptRound implements Round<ItemStatus[][]> {
       statuses.push(s);
     }
     r.end();
-    if (bytesToHex(h) !== bytesToHex(this.hash) || m !== this.lists.values().next().value!.length)
+    if (bytesToHex(h) !== bytesToHex(this.hash) || m !== this.m)
       throw new ProtocolError(ErrorCode.CONTEXT_MISMATCH, 'the player answered another batch proposal (the leader equivocated)', [msg.from]);
     this.checked.set(msg.from, statuses);
   }
